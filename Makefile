@@ -1,0 +1,27 @@
+# Two commands: `make lab` opens the course, `make test` runs everything.
+# Both build .venv from nothing the first time (torch==2.13.0 CPU first, then lossedu editable).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.lossedu-installed
+# xdist workers; the suite is sized for the 2-core machine CI runs on.
+JOBS   ?= 2
+
+.PHONY: lab test venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

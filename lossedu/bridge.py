@@ -1,0 +1,74 @@
+"""`as_torch`: run a lossedu loss inside a torch model.
+
+Our forward and our hand-derived `_backward` become one `torch.autograd.Function`, so
+`loss.backward()` in a torch training loop calls the numpy gradient we derived, and
+`torch.autograd.gradcheck` can check that gradient against finite differences.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+import torch
+
+from . import functional
+
+
+def as_torch(fn):
+    """Wrap `lossedu.functional.<name>` as a torch loss with the same signature.
+
+    Tensors go in and out; inside, the numpy forward and `<name>_backward` do the work.
+    Only the arguments in `functional.GRADIENT_OF[name]` are differentiated; any other tensor
+    that requires grad raises a ValueError rather than silently getting no gradient.
+    """
+    name = getattr(fn, "__name__", None)
+    if name not in functional.GRADIENT_OF or getattr(functional, name) is not fn:
+        raise TypeError(
+            f"as_torch expects a loss from lossedu.functional (one of {', '.join(functional.LOSSES)}), "
+            f"got {fn!r}"
+        )
+    backward = getattr(functional, f"{name}_backward")
+    wrt = functional.GRADIENT_OF[name]
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def loss(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        for arg, value in bound.arguments.items():
+            if arg not in wrt and isinstance(value, torch.Tensor) and value.requires_grad:
+                raise ValueError(
+                    f"{name}: lossedu differentiates only {', '.join(wrt)}, but {arg} requires grad; "
+                    f"detach it (or use torch.nn.functional.{name})"
+                )
+        names = tuple(bound.arguments)
+        return _NumpyLoss.apply(fn, backward, names, wrt, *bound.arguments.values())
+
+    loss.__doc__ = f"torch version of lossedu.functional.{name} (numpy forward and backward).\n\n{fn.__doc__ or ''}"
+    return loss
+
+
+def _to_numpy(value):
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+
+
+class _NumpyLoss(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, fn, backward, names, wrt, *values):
+        kwargs = {n: _to_numpy(v) for n, v in zip(names, values)}
+        out = fn(**kwargs)
+        ctx.backward, ctx.kwargs, ctx.names, ctx.wrt = backward, kwargs, names, wrt
+        return torch.from_numpy(np.array(out))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grads = ctx.backward(grad_output.detach().cpu().numpy(), **ctx.kwargs)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        by_name = dict(zip(ctx.wrt, grads))
+        out = [None, None, None, None]
+        for n in ctx.names:
+            g = by_name.get(n)
+            out.append(None if g is None else torch.from_numpy(np.array(g)))
+        return tuple(out)

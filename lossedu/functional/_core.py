@@ -1,0 +1,224 @@
+"""What every loss shares: argument checks, reductions and their gradients, broadcasting.
+
+Each loss module builds on these few small functions so that a rule torch applies to all
+losses (how `reduction` is validated, how a `'mean'` is taken, how a broadcast gradient is
+summed back) is written once, here.
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+# ----------------------------------------------------------------------------- reductions
+def legacy_reduction(size_average, reduce, reduction):
+    """Resolve torch's deprecated `size_average` / `reduce` pair into a reduction string.
+
+    If either is given it overrides `reduction` (exactly as torch does):
+    `reduce=False` → 'none'; else `size_average=False` → 'sum'; else 'mean'.
+    """
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        ret = "none"
+    elif size_average:
+        ret = "mean"
+    else:
+        ret = "sum"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return ret
+
+
+def check_reduction(reduction, allowed=REDUCTIONS, *, elementwise_mean=True):
+    """Validate `reduction` and return it.
+
+    torch still accepts the old spelling 'elementwise_mean' (with a warning) in most losses;
+    a few losses validate in Python and refuse it: pass `elementwise_mean=False` there.
+    """
+    if not isinstance(reduction, str):
+        raise TypeError(
+            f"reduction must be a string, one of {', '.join(map(repr, allowed))}; got {reduction!r}"
+        )
+    if reduction == "elementwise_mean" and elementwise_mean:
+        warnings.warn(
+            "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "mean"
+    if reduction not in allowed:
+        raise ValueError(
+            f"reduction={reduction!r} is not valid; expected one of {', '.join(map(repr, allowed))}"
+        )
+    return reduction
+
+
+def resolve_reduction(size_average, reduce, reduction, allowed=REDUCTIONS, *, elementwise_mean=True):
+    """`legacy_reduction` then `check_reduction`: the usual first line of a loss."""
+    return check_reduction(
+        legacy_reduction(size_average, reduce, reduction), allowed, elementwise_mean=elementwise_mean
+    )
+
+
+def apply_reduction(loss, reduction):
+    """'none' → the elementwise loss, 'sum' → Σℓ, 'mean' → Σℓ / numel (nan when empty).
+
+    Always returns an ndarray of the loss's dtype (0-d when reduced), like a torch tensor.
+    """
+    if reduction == "none":
+        return np.asarray(loss)
+    if reduction == "sum":
+        return np.asarray(np.sum(loss, dtype=loss.dtype))
+    if reduction == "mean":
+        if loss.size == 0:
+            return np.asarray(np.nan, dtype=loss.dtype)
+        return np.asarray(np.mean(loss, dtype=loss.dtype))
+    raise ValueError(f"reduction={reduction!r} is not valid")  # pragma: no cover - checked earlier
+
+
+def reduction_backward(grad_output, shape, reduction, dtype):
+    """Gradient of `apply_reduction` with respect to the elementwise loss of `shape`.
+
+    ∂(Σℓ)/∂ℓ_i = 1 and ∂(mean ℓ)/∂ℓ_i = 1/numel, both times the upstream gradient.
+    Returns an array that broadcasts to `shape` (a read-only view, never a full copy).
+    """
+    out_shape = tuple(shape) if reduction == "none" else ()
+    g = check_grad_output(grad_output, out_shape, dtype)
+    if reduction == "none":
+        return g
+    if reduction == "mean":
+        n = int(np.prod(shape, dtype=np.int64))
+        g = g / n if n else g
+    return np.broadcast_to(g, shape)
+
+
+def check_grad_output(grad_output, shape, dtype):
+    """`grad_output` as an array of the forward result's `shape` (a scalar is fine for 0-d)."""
+    if isinstance(grad_output, numbers.Number) and not isinstance(grad_output, bool):
+        g = np.asarray(grad_output, dtype=dtype)
+    else:
+        g = as_float_array(grad_output, "grad_output")
+        g = g.astype(dtype, copy=False)
+    if g.shape != tuple(shape):
+        raise ValueError(
+            f"grad_output must have the forward result's shape {tuple(shape)}, got {g.shape}"
+        )
+    return g
+
+
+# ----------------------------------------------------------------------------- arrays and dtypes
+def _kind(a):
+    return np.asarray(a).dtype.kind
+
+
+def as_float_array(x, name, *, allow_int=False):
+    """`x` as a floating ndarray; a clear TypeError for anything else.
+
+    Integer (and bool) arrays are refused unless `allow_int` (then cast to float32, as torch
+    promotes an int tensor against a float scalar). float16 stays float16.
+    """
+    if x is None:
+        raise TypeError(f"{name} must be an array of floats, got None")
+    a = np.asarray(x)
+    k = a.dtype.kind
+    if k == "f":
+        return a
+    if k in "iub" and allow_int:
+        return a.astype(np.float32)
+    if k in "iub":
+        raise TypeError(
+            f"{name} must be a floating-point array (float32 or float64), got dtype {a.dtype}"
+        )
+    raise TypeError(f"{name} must be a floating-point array, got dtype {a.dtype}")
+
+
+def as_index_array(x, name):
+    """`x` as an int64 ndarray of class indices; a TypeError for floats or bools."""
+    if x is None:
+        raise TypeError(f"{name} must be an integer array of class indices, got None")
+    a = np.asarray(x)
+    if a.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must be an integer array of class indices (int64 or uint8), got dtype {a.dtype}"
+        )
+    return a.astype(np.int64, copy=False)
+
+
+def result_dtype(*arrays):
+    """torch's promotion between float arrays: the widest float dtype among them."""
+    return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None])
+
+
+def check_scalar(value, name, *, integer=False):
+    """A plain Python/numpy number (not an array, not a bool) for an option such as `margin`."""
+    ok = (numbers.Integral,) if integer else (numbers.Real,)
+    if isinstance(value, bool) or not isinstance(value, ok):
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            return value.item()
+        kind = "an integer" if integer else "a real number"
+        raise TypeError(f"{name} must be {kind}, got {value!r}")
+    return value
+
+
+# ----------------------------------------------------------------------------- broadcasting
+def broadcast_shape(*named_shapes):
+    """The broadcast shape of `(name, shape)` pairs, or a ValueError naming the arguments."""
+    try:
+        return np.broadcast_shapes(*[s for _, s in named_shapes])
+    except ValueError:
+        desc = ", ".join(f"{n} {tuple(s)}" for n, s in named_shapes)
+        raise ValueError(f"shapes cannot be broadcast together: {desc}") from None
+
+
+def warn_if_target_size_differs(input_shape, target_shape):
+    """torch's warning when an elementwise loss broadcasts target and input to a new size."""
+    if tuple(input_shape) != tuple(target_shape):
+        warnings.warn(
+            f"Using a target size ({_torch_size(target_shape)}) that is different to the input size "
+            f"({_torch_size(input_shape)}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _torch_size(shape):
+    return f"torch.Size([{', '.join(str(s) for s in shape)}])"
+
+
+def sum_to_shape(grad, shape):
+    """Undo broadcasting: sum `grad` over the axes that were broadcast up from `shape`.
+
+    If y = broadcast(x), then ∂L/∂x is ∂L/∂y summed over every broadcast axis.
+    """
+    shape = tuple(shape)
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1
+    )
+    out = np.sum(grad, axis=axes, keepdims=True, dtype=grad.dtype) if axes else grad
+    return out.reshape(shape)
+
+
+def grad_like(grad, arg):
+    """The gradient of argument `arg`: un-broadcast to its shape, in its dtype (as autograd does)."""
+    a = np.asarray(arg)
+    return sum_to_shape(np.asarray(grad), a.shape).astype(a.dtype, copy=False)
+
+
+def torch_sign(x):
+    """sign(x) with sign(nan) = 0, as torch.sign (numpy's gives nan)."""
+    s = np.sign(x)
+    return np.where(np.isnan(s), np.zeros((), s.dtype), s) if s.dtype.kind == "f" else s
