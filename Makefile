@@ -6,6 +6,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.lossedu-installed
 # xdist workers; the suite is sized for the 2-core machine CI runs on.
 JOBS   ?= 2
+# Extra flags for `make lab`, e.g. LAB_ARGS="--no-browser --port 8899". JupyterLab refuses to run
+# as root (containers, Binder-like boxes) unless told it may.
+LAB_ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test venv clean
 
@@ -18,7 +22,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) tests
