@@ -392,7 +392,7 @@ def test_ce_prob_hypothesis(problem, reduction, label_smoothing):
 
 
 # ----------------------------------------------------------------------------- bad input
-def _base(loss):
+def _base():
     return dict(input=np.zeros((3, 4)), target=np.array([0, 1, 3]))
 
 
@@ -430,7 +430,7 @@ def _base(loss):
     (dict(ignore_index=None), TypeError, "ignore_index"),
 ])
 def test_bad_input(loss, kwargs, error, match):
-    args = _base(loss)
+    args = _base()
     args.update(kwargs)
     _both(loss, error, match, **args)
 
@@ -450,7 +450,7 @@ def test_bad_input(loss, kwargs, error, match):
     (dict(input=np.zeros((3, 4), np.int64), target=np.full((3, 4), 0.25)), TypeError, "input"),
 ])
 def test_ce_bad_input(kwargs, error, match):
-    args = _base("cross_entropy")
+    args = _base()
     args.update(kwargs)
     _both("cross_entropy", error, match, **args)
 
