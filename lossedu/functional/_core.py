@@ -159,6 +159,33 @@ def result_dtype(*arrays):
     return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None])
 
 
+def torch_result_type(*arrays):
+    """The dtype torch's type promotion gives an operation on `arrays` (numpy's rule differs).
+
+    torch ranks dtypes by category (bool < integer < floating). A 0-d array widens the result
+    only when its category is higher than that of every array with dimensions, so a float64
+    0-d array with a float32 vector gives float32 (numpy says float64). Between an integer and
+    a floating dtype torch keeps the floating one (int64 with float32 gives float32).
+    """
+    arrays = [np.asarray(a) for a in arrays if a is not None]
+    dims = _torch_promote_types([a.dtype for a in arrays if a.ndim])
+    zeros = _torch_promote_types([a.dtype for a in arrays if not a.ndim])
+    if dims is None or zeros is None:
+        return zeros if dims is None else dims
+    if _category(zeros) > _category(dims):
+        return _torch_promote_types([dims, zeros])
+    return dims
+
+
+def _category(dtype):
+    return {"b": 0, "i": 1, "u": 1}.get(dtype.kind, 2)
+
+
+def _torch_promote_types(dtypes):
+    floats = [d for d in dtypes if d.kind == "f"]
+    return np.result_type(*(floats or dtypes)) if dtypes else None
+
+
 def check_scalar(value, name, *, integer=False):
     """A plain Python/numpy number (not an array, not a bool) for an option such as `margin`."""
     ok = (numbers.Integral,) if integer else (numbers.Real,)
