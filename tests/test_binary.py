@@ -311,6 +311,22 @@ def test_mlsm_mixed_dtypes_promote(rng, xdtype, ydtype, wdtype, rtol):
     assert out.dtype == np.result_type(*[a for a in (x, y, w) if a is not None and a.dtype.kind == "f"])
 
 
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        (MLSM, dict(target=np.float64(1.0))),
+        (MLSM, dict(target=np.full((3, 4), 0.5, np.float32), weight=np.array(2.0))),
+        (MLSM, dict(target=np.array(0.3), weight=np.array([1.0, 2.0, 3.0, 4.0]))),
+        (SOFT, dict(target=np.array(1.0))),
+        (BCEL, dict(target=np.full((3, 4), 0.5, np.float32), pos_weight=np.array(3.0), weight=np.array(0.5))),
+    ],
+)
+def test_zero_dim_float64_operands_do_not_widen_float32(name, kwargs):
+    # torch's promotion: a 0-d float64 next to a float32 array with dimensions computes in float32.
+    x = np.array([[-100.0, -3.0, 0.5, 2.0]] * 3, np.float32)  # −100: float32 e^{100} overflows
+    compare(name, input=x, reduction="none", rtol=1e-6, **kwargs)  # float32 log σ, see mixed dtypes
+
+
 # ----------------------------------------------------------------------------- shared rules
 @pytest.mark.parametrize("name", [BCE, BCEL, SOFT, MLSM])
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0)])

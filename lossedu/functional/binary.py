@@ -34,6 +34,7 @@ from ._core import (
     grad_like,
     reduction_backward,
     resolve_reduction,
+    torch_result_type,
 )
 
 __all__ = [
@@ -74,7 +75,7 @@ def _softplus(z):
 
 
 def _log_sigmoid(x):
-    """log σ(x) = −softplus(−x) = min(x, 0) − log1p(e^{−|x|}) (torch's log_sigmoid, bit for bit)."""
+    """log σ(x) = −softplus(−x) = min(x, 0) − log1p(e^{−|x|}) , the formula of torch's log_sigmoid."""
     return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
 
@@ -85,22 +86,21 @@ def _sigmoid(x):
 
 
 # ----------------------------------------------------------------------------- argument checks
-def _operand(a, name, kinds="fiub"):
-    """`a` as an array that torch would multiply into a float loss: floats, or ints/bools if allowed."""
+def _operand(a, name, *, allow_bool=True):
+    """`a` as an array torch would multiply into a float loss: floats, ints (and bools if allowed)."""
     if a is None:
         raise TypeError(f"{name} must be an array of numbers, got None")
     arr = np.asarray(a)
-    if arr.dtype.kind not in kinds:
-        wanted = "a floating-point" if kinds == "f" else "a numeric"
-        if "b" not in kinds and arr.dtype.kind == "b":
-            wanted = "a numeric (not bool)"
-        raise TypeError(f"{name} must be {wanted} array, got dtype {arr.dtype}")
+    if arr.dtype.kind not in ("fiub" if allow_bool else "fiu"):
+        accepted = "float, int or bool" if allow_bool else "float or int, not bool"
+        raise TypeError(f"{name} must be a numeric array ({accepted}), got dtype {arr.dtype}")
     return arr
 
 
-def _promote_ints(a, dtype):
-    """Integer/bool operands join a float computation in its dtype (torch: ints never widen a float)."""
-    return a if a is None or a.dtype.kind == "f" else a.astype(dtype)
+def _join(a, *others):
+    """`a` in the dtype torch computes a·others in (torch's promotion, not numpy's): ints and
+    bools take the floats' dtype, and a 0-d float64 never widens a float32 array with dimensions."""
+    return a.astype(torch_result_type(a, *others), copy=False)
 
 
 def _check_fits(a, name, shape):
@@ -131,13 +131,13 @@ def _check_unit_interval(a, name):
         raise ValueError(f"all elements of {name} should be between 0 and 1 (and not nan)")
 
 
-def _weight(weight, name, shape, dtype):
-    """An optional elementwise weight: None, or an array broadcastable to `shape` (not beyond)."""
+def _weight(weight, name, x, *others):
+    """An optional elementwise weight: None, or an array broadcastable to x's shape (not beyond)."""
     if weight is None:
         return None
     w = _operand(weight, name)
-    _check_fits(w, name, shape)
-    return _promote_ints(w, dtype)
+    _check_fits(w, name, x.shape)
+    return _join(w, x, *others)
 
 
 def _weighted(values, w):
@@ -156,7 +156,7 @@ def _bce_arguments(input, target, weight):
             f"target must have input's dtype {x.dtype}, got {y.dtype} "
             "(binary_cross_entropy does not promote dtypes)"
         )
-    w = _weight(weight, "weight", x.shape, x.dtype)
+    w = _weight(weight, "weight", x)
     _check_unit_interval(x, "input")
     _check_unit_interval(y, "target")
     return x, y, w
@@ -204,9 +204,8 @@ def _bce_logits_arguments(input, target, weight, pos_weight):
     x = as_float_array(input, "input")
     y = as_float_array(target, "target")
     _check_same_shape(x, y)
-    dtype = np.result_type(x, y)
-    w = _weight(weight, "weight", x.shape, dtype)
-    pw = _weight(pos_weight, "pos_weight", x.shape, dtype)
+    w = _weight(weight, "weight", x, y)
+    pw = _weight(pos_weight, "pos_weight", x, y)
     return x, y, w, pw
 
 
@@ -243,7 +242,7 @@ def binary_cross_entropy_with_logits_backward(
     reduction = resolve_reduction(size_average, reduce, reduction)
     x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
     # the result has y's dtype, but torch scales the gradient in the wider of x's and y's
-    g = reduction_backward(grad_output, x.shape, reduction, np.result_type(x, y))
+    g = reduction_backward(grad_output, x.shape, reduction, torch_result_type(x, y))
     if pw is None:
         d = _sigmoid(x) - y
     else:
@@ -254,9 +253,9 @@ def binary_cross_entropy_with_logits_backward(
 
 # ----------------------------------------------------------------------------- soft margin
 def _soft_margin_arguments(input, target):
-    """(x, y): y may broadcast to x's shape but not beyond; int/bool y joins in x's dtype."""
+    """(x, y): y may broadcast to x's shape but not beyond; an int/bool y joins in x's dtype."""
     x = as_float_array(input, "input")
-    y = _promote_ints(_operand(target, "target"), x.dtype)
+    y = _join(_operand(target, "target"), x)
     _check_fits(y, "target", x.shape)
     return x, y
 
@@ -297,17 +296,17 @@ def soft_margin_loss_backward(grad_output, input, target, size_average=None, red
 
 # ----------------------------------------------------------------------------- multi-label soft margin
 def _mlsm_arguments(input, target, weight):
-    """(x, y, w, shape): y and w broadcast with x (freely, as in torch) to `shape`."""
+    """(x, y, w, shape, dtype): y and w broadcast with x (freely, as in torch) to `shape`."""
     x = as_float_array(input, "input")
     if x.ndim == 0:
         raise ValueError("input must have at least 1 dimension (its last axis holds the classes), got a 0-d array")
-    y = _promote_ints(_operand(target, "target", kinds="fiu"), x.dtype)
+    y = _join(_operand(target, "target", allow_bool=False), x)
     named = [("input", x.shape), ("target", y.shape)]
     w = None
     if weight is not None:
-        w = _promote_ints(_operand(weight, "weight"), x.dtype)
+        w = _join(_operand(weight, "weight"), x, y)
         named.append(("weight", w.shape))
-    return x, y, w, broadcast_shape(*named)
+    return x, y, w, broadcast_shape(*named), torch_result_type(x, y, w)
 
 
 def _class_axis(x):
@@ -326,7 +325,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     loss, divided by C = input.shape[-1]. 'elementwise_mean' is refused, as in torch.
     """
     reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
-    x, y, w, _ = _mlsm_arguments(input, target, weight)
+    x, y, w, _, _ = _mlsm_arguments(input, target, weight)
     e = -(y * _log_sigmoid(x) + (1 - y) * _log_sigmoid(-x))
     if w is not None:
         e = e * w
@@ -344,9 +343,8 @@ def multilabel_soft_margin_loss_backward(
     The upstream gradient of each row is shared by its C classes (the sum's gradient).
     """
     reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
-    x, y, w, shape = _mlsm_arguments(input, target, weight)
+    x, y, w, shape, dtype = _mlsm_arguments(input, target, weight)
     axis = _class_axis(x)
-    dtype = np.result_type(x, y, *([] if w is None else [w]))
     g = reduction_backward(grad_output, shape[:axis] + shape[axis + 1:], reduction, dtype)
     d = _sigmoid(x) - y
     if w is not None:
