@@ -7,6 +7,19 @@ All four are elementwise in the difference d = input − target (broadcast toget
     smooth_l1_loss  ℓ = ½d²/β if |d| < β else |d| − ½β
     huber_loss      ℓ = ½d²   if |d| < δ else δ(|d| − ½δ)
 
+and their derivatives ∂ℓ/∂input are
+
+    l1_loss         sign(d)                      (0 at d = 0)
+    mse_loss        2d
+    smooth_l1_loss  d/β if |d| < β else sign(d)  (β = 0 is exactly l1)
+    huber_loss      d   if |d| < δ else δ·sign(d) = clip(d, −δ, δ)
+
+so huber(δ) = δ · smooth_l1(β=δ): the same curve, with the outer slope δ instead of 1.
+
+The reduction is 'none' (ℓ), 'sum' (Σℓ) or 'mean' (Σℓ / numel). l1, mse and huber take an
+optional `weight` of input's shape: ℓ_w = w·ℓ. Beware torch's inconsistency: a weighted 'mean'
+is Σ w·ℓ / Σ w for l1 and mse, but Σ w·ℓ / numel for huber.
+
 Reference: torch.nn.functional (torch 2.13); Huber, "Robust Estimation of a Location
 Parameter" (1964); Girshick, "Fast R-CNN" (2015) for smooth L1.
 """
@@ -18,34 +31,56 @@ from ._core import (
     apply_reduction,
     as_float_array,
     broadcast_shape,
+    check_grad_output,
     check_reduction,
+    check_scalar,
+    grad_like,
     legacy_reduction,
     reduction_backward,
-    result_dtype,
-    grad_like,
     torch_sign,
     warn_if_target_size_differs,
 )
 
-__all__ = ["l1_loss", "l1_loss_backward"]
+__all__ = [
+    "l1_loss",
+    "l1_loss_backward",
+    "mse_loss",
+    "mse_loss_backward",
+    "smooth_l1_loss",
+    "smooth_l1_loss_backward",
+    "huber_loss",
+    "huber_loss_backward",
+]
 
 
 # ----------------------------------------------------------------------------- shared plumbing
-def _prepare(input, target, weight, reduction, *, warn=True):
-    """Check and broadcast the arguments of an elementwise regression loss.
+def _ieee():
+    """torch computes with plain IEEE arithmetic: inf − inf, 0/0 (a zero weight sum) and float32
+    overflow give nan or inf silently, so numpy must not warn about them either."""
+    return np.errstate(all="ignore")
 
-    Returns (x, t, w, reduction, shape, dtype): x and t are broadcast views of the common
-    `shape`; w is None or an array of input's shape; dtype is the result's dtype.
+
+def _prepare(input, target, weight, reduction, *, warn=True, bool_target=True):
+    """Check the arguments of a regression loss; return (x, d, w, reduction).
+
+    x is input as a float array, d = x − target broadcast to the common shape in torch's
+    promoted dtype, w is None or the weight (input's shape, its own dtype).
+    `bool_target=False` where torch subtracts in Python, which refuses a bool tensor.
     """
     x = as_float_array(input, "input")
-    t = as_float_array(target, "target", allow_int=True)
+    t = np.asarray(target)
+    # torch promotes an integer target to the input's float dtype (float32 − int64 → float32).
+    if t.dtype.kind in ("iub" if bool_target else "iu"):
+        t = t.astype(x.dtype)
+    t = as_float_array(t, "target")
     if warn:
         warn_if_target_size_differs(x.shape, t.shape)
-    shape = broadcast_shape(("input", x.shape), ("target", t.shape))
-    dtype = result_dtype(x, t)
+    broadcast_shape(("input", x.shape), ("target", t.shape))  # a clear error, not numpy's
     w = None
     if weight is not None:
-        w = as_float_array(weight, "weight")
+        w = np.asarray(weight)
+        if w.dtype.kind not in "iub":
+            w = as_float_array(w, "weight")
         if w.shape != x.shape:
             raise ValueError(
                 f"weight must have the same shape as input {x.shape}, got {w.shape} "
@@ -55,27 +90,48 @@ def _prepare(input, target, weight, reduction, *, warn=True):
         reduction = check_reduction(reduction, elementwise_mean=False)
     else:
         reduction = check_reduction(reduction)
-    return np.broadcast_to(x, shape), np.broadcast_to(t, shape), w, reduction, shape, dtype
+    return x, x - t, w, reduction
 
 
-def _reduce(loss, w, reduction):
-    """Reduce ℓ; with a weight, ℓ_w = w·ℓ and 'mean' is Σ w·ℓ / Σ w (not / numel)."""
+def _weighted_dtypes(loss, w):
+    """torch's dtypes of w·ℓ and of the 0-d ratio Σ(w·ℓ) / Σw.
+
+    An integer or bool weight never widens a float loss. A 0-d weight does not widen a loss
+    that has dimensions either (torch lets 0-d tensors set the dtype only among themselves),
+    but it does take part in the 0-d division.
+    """
+    if w.dtype.kind != "f":
+        return loss.dtype, loss.dtype
+    both = np.result_type(loss.dtype, w.dtype)
+    return (loss.dtype if w.ndim == 0 < loss.ndim else both), both
+
+
+def _reduce(loss, w, reduction, *, mean_over_weights=True):
+    """Reduce ℓ; with a weight, ℓ_w = w·ℓ and 'mean' is Σ w·ℓ / Σ w (or / numel for huber)."""
     if w is None:
         return apply_reduction(loss, reduction)
-    loss = w * loss
-    if reduction == "mean":
-        return np.asarray(np.sum(loss) / np.sum(w), dtype=loss.dtype)
+    product, ratio = _weighted_dtypes(loss, w)
+    loss = np.multiply(loss, w, dtype=product)
+    if reduction == "mean" and mean_over_weights:
+        return np.asarray(np.sum(loss) / np.sum(w), dtype=ratio)
     return apply_reduction(loss, reduction)
 
 
-def _reduce_backward(grad_output, w, reduction, shape, dtype):
+def _reduce_backward(grad_output, w, reduction, d, *, mean_over_weights=True):
     """∂(reduced loss)/∂ℓ for `_reduce`: the upstream gradient, times w, over Σw for a weighted mean."""
-    if w is None:
-        return reduction_backward(grad_output, shape, reduction, dtype)
-    if reduction == "mean":
-        g = reduction_backward(grad_output, (), "sum", dtype)
-        return (g / np.sum(w)).astype(dtype) * w
-    return reduction_backward(grad_output, shape, reduction, dtype) * w
+    if w is not None and reduction == "mean" and mean_over_weights:
+        return check_grad_output(grad_output, (), d.dtype) / np.sum(w) * w
+    g = reduction_backward(grad_output, d.shape, reduction, d.dtype)
+    return g if w is None else g * w
+
+
+def _check_threshold(value, name, loss, *, allow_zero):
+    """beta / delta as a float; `not value >= 0` also refuses nan, as torch's check does."""
+    value = float(check_scalar(value, name))
+    if not (value >= 0 if allow_zero else value > 0):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {bound} for {loss}, got {value}")
+    return value
 
 
 # ----------------------------------------------------------------------------- L1
@@ -86,9 +142,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     The minimiser of Σ|x − yᵢ| over a constant x is the median of the yᵢ.
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    x, t, w, reduction, _, dtype = _prepare(input, target, weight, reduction)
-    loss = np.abs(x - t).astype(dtype, copy=False)
-    return _reduce(loss, w, reduction)
+    with _ieee():
+        _, d, w, reduction = _prepare(input, target, weight, reduction, bool_target=False)
+        return _reduce(np.abs(d), w, reduction)
 
 
 def l1_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -97,6 +153,106 @@ def l1_loss_backward(grad_output, input, target, size_average=None, reduce=None,
     torch takes sign(nan) = 0, so a nan difference gets gradient 0 (numpy's sign gives nan).
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    x, t, w, reduction, shape, dtype = _prepare(input, target, weight, reduction, warn=False)
-    g = _reduce_backward(grad_output, w, reduction, shape, dtype)
-    return grad_like(g * torch_sign(x - t), input)
+    with _ieee():
+        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, bool_target=False)
+        return grad_like(_reduce_backward(grad_output, w, reduction, d) * torch_sign(d), x)
+
+
+# ----------------------------------------------------------------------------- MSE
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error: ℓ = (input − target)², optionally weighted.
+
+    With `weight` (same shape as input), ℓ = w·d² and 'mean' is Σ w d² / Σ w.
+    The minimiser of Σ(x − yᵢ)² over a constant x is the mean of the yᵢ.
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    with _ieee():
+        _, d, w, reduction = _prepare(input, target, weight, reduction, bool_target=weight is None)
+        return _reduce(d * d, w, reduction)
+
+
+def mse_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """∂ℓ/∂input = 2(input − target): the pull grows with the error (hence outliers dominate)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    with _ieee():
+        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, bool_target=weight is None)
+        return grad_like(_reduce_backward(grad_output, w, reduction, d) * (2 * d), x)
+
+
+# ----------------------------------------------------------------------------- smooth L1
+def _smooth_l1(d, beta):
+    """½d²/β inside |d| < β, |d| − ½β outside.
+
+    β is a Python float, so numpy computes in d's dtype (float32 stays float32), as torch does.
+    """
+    z = np.abs(d)
+    return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+
+
+def _smooth_l1_slope(d, beta):
+    """d/β inside, sign(d) from |d| ≥ β on; torch tests |d| ≥ β first, so β = inf, d = inf gives 1."""
+    return np.where(np.abs(d) >= beta, np.sign(d), d / beta)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Smooth L1 (Fast R-CNN): ℓ = ½d²/β if |d| < β else |d| − ½β, with d = input − target.
+
+    Quadratic near 0, linear (slope 1) beyond β; value and slope are continuous at |d| = β.
+    β = 0 is exactly l1_loss (torch dispatches to it); β < 0 is refused. No `weight`.
+    """
+    beta = _check_threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    with _ieee():
+        _, d, _, reduction = _prepare(input, target, None, reduction)
+        return apply_reduction(_smooth_l1(d, beta), reduction)
+
+
+def smooth_l1_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """∂ℓ/∂input = d/β if |d| < β else sign(d), i.e. clip(d/β, −1, 1).
+
+    A nan difference gives a nan gradient (unlike l1's 0), except at β = 0, which is l1.
+    """
+    beta = _check_threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta == 0:
+        return l1_loss_backward(grad_output, input, target, reduction=reduction)
+    with _ieee():
+        x, d, _, reduction = _prepare(input, target, None, reduction, warn=False)
+        g = reduction_backward(grad_output, d.shape, reduction, d.dtype)
+        return grad_like(g * _smooth_l1_slope(d, beta), x)
+
+
+# ----------------------------------------------------------------------------- Huber
+def _huber(d, delta):
+    """½d² inside |d| < δ, δ(|d| − ½δ) outside (δ a Python float: d's dtype is kept)."""
+    z = np.abs(d)
+    return np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Huber loss: ℓ = ½d² if |d| < δ else δ(|d| − ½δ), with d = input − target; δ > 0.
+
+    It equals δ · smooth_l1_loss(β=δ). The result has the INPUT's dtype even when target is
+    wider (torch computes in the promoted dtype, then casts back). With `weight` (input's
+    shape), ℓ_w = w·ℓ and — unlike l1/mse — 'mean' is Σ w·ℓ / numel, not / Σ w.
+    """
+    delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
+    with _ieee():
+        x, d, w, reduction = _prepare(input, target, weight, reduction)
+        loss = _huber(d, delta).astype(x.dtype, copy=False)
+        return _reduce(loss, w, reduction, mean_over_weights=False)
+
+
+def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0, weight=None):
+    """∂ℓ/∂input = d if |d| ≤ δ else δ·sign(d) = clip(d, −δ, δ); with a weight, times w.
+
+    torch 2.13's own backward raises a dtype error when target's dtype differs from input's;
+    here that case gets the gradient of the same forward (computed in the promoted dtype).
+    """
+    delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
+    with _ieee():
+        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False)
+        g = _reduce_backward(grad_output, w, reduction, d, mean_over_weights=False)
+        return grad_like(g * np.clip(d, -delta, delta), x)
