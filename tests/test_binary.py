@@ -104,7 +104,8 @@ def test_bce_gradient_epsilon_is_float32_1e_12(dtype):
 def test_bce_array_likes_and_numpy_scalars():
     compare(BCE, input=np.float64(0.25), target=np.float64(1.0))
     out = LF.binary_cross_entropy([0.2, 0.7], [0.0, 1.0], reduction="none")
-    np.testing.assert_array_equal(out, LF.binary_cross_entropy(np.array([0.2, 0.7]), np.array([0.0, 1.0]), reduction="none"))
+    expected = LF.binary_cross_entropy(np.array([0.2, 0.7]), np.array([0.0, 1.0]), reduction="none")
+    np.testing.assert_array_equal(out, expected)
 
 
 @pytest.mark.parametrize("wdtype", [np.float64, np.float32, np.int64])
@@ -348,68 +349,64 @@ def test_legacy_arguments(rng, name):
     x, y = probabilities(rng, (2, 3), np.float64), probabilities(rng, (2, 3), np.float64)
     with pytest.warns(UserWarning, match="size_average and reduce"):
         out = getattr(LF, name)(x, y, size_average=False, reduction="mean")
-    np.testing.assert_allclose(out, getattr(F, name)(torch.from_numpy(x), torch.from_numpy(y), reduction="sum").numpy(),
-                               rtol=1e-12)
+    expected = getattr(F, name)(torch.from_numpy(x), torch.from_numpy(y), reduction="sum").numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
     with pytest.warns(UserWarning):
         assert getattr(LF, name)(x, y, reduce=False).shape == ((2,) if name == MLSM else (2, 3))
 
 
-def _bad(**kwargs):
-    return kwargs
-
-
 BAD = {
     BCE: [
-        (_bad(reduction="avg"), ValueError, "reduction"),
-        (_bad(reduction=None), TypeError, "reduction"),
-        (_bad(target=np.full((3,), 0.5)), ValueError, "target"),
-        (_bad(input=np.full((2, 3, 1), 0.5), target=np.full((2, 3), 0.5)), ValueError, "target"),
-        (_bad(weight=np.ones(2)), ValueError, "weight"),
-        (_bad(weight=np.ones((2, 2, 3))), ValueError, "weight"),
-        (_bad(weight=np.ones((1, 2, 3))), ValueError, "weight"),
-        (_bad(weight=np.array(["a", "b", "c"])), TypeError, "weight"),
-        (_bad(input=np.ones((2, 3), np.int64), target=np.ones((2, 3), np.int64)), TypeError, "input"),
-        (_bad(target=np.ones((2, 3), np.int64)), TypeError, "target"),
-        (_bad(target=np.full((2, 3), 0.5, np.float32)), TypeError, "target"),
-        (_bad(input=np.full((2, 3), 0.5, np.float32)), TypeError, "target"),
-        (_bad(input=np.full((2, 3), 1.5)), ValueError, "input"),
-        (_bad(input=np.full((2, 3), -0.1)), ValueError, "input"),
-        (_bad(input=np.full((2, 3), np.nan)), ValueError, "input"),
-        (_bad(target=np.full((2, 3), 1.5)), ValueError, "target"),
-        (_bad(target=np.full((2, 3), np.nan)), ValueError, "target"),
-        (_bad(input=None), TypeError, "input"),
+        (dict(reduction="avg"), ValueError, "reduction"),
+        (dict(reduction=None), TypeError, "reduction"),
+        (dict(target=np.full((3,), 0.5)), ValueError, "target"),
+        (dict(input=np.full((2, 3, 1), 0.5), target=np.full((2, 3), 0.5)), ValueError, "target"),
+        (dict(weight=np.ones(2)), ValueError, "weight"),
+        (dict(weight=np.ones((2, 2, 3))), ValueError, "weight"),
+        (dict(weight=np.ones((1, 2, 3))), ValueError, "weight"),
+        (dict(weight=np.array(["a", "b", "c"])), TypeError, "weight"),
+        (dict(input=np.ones((2, 3), np.int64), target=np.ones((2, 3), np.int64)), TypeError, "input"),
+        (dict(target=np.ones((2, 3), np.int64)), TypeError, "target"),
+        (dict(target=np.full((2, 3), 0.5, np.float32)), TypeError, "target"),
+        (dict(input=np.full((2, 3), 0.5, np.float32)), TypeError, "target"),
+        (dict(input=np.full((2, 3), 1.5)), ValueError, "input"),
+        (dict(input=np.full((2, 3), -0.1)), ValueError, "input"),
+        (dict(input=np.full((2, 3), np.nan)), ValueError, "input"),
+        (dict(target=np.full((2, 3), 1.5)), ValueError, "target"),
+        (dict(target=np.full((2, 3), np.nan)), ValueError, "target"),
+        (dict(input=None), TypeError, "input"),
     ],
     BCEL: [
-        (_bad(reduction="batchmean"), ValueError, "reduction"),
-        (_bad(target=np.full((3,), 0.5)), ValueError, "target"),
-        (_bad(weight=np.ones(2)), ValueError, "weight"),
-        (_bad(weight=np.ones((1, 2, 3))), ValueError, "weight"),
-        (_bad(pos_weight=np.ones(2)), ValueError, "pos_weight"),
-        (_bad(pos_weight=np.ones((2, 2, 3))), ValueError, "pos_weight"),
-        (_bad(pos_weight=np.array(["a", "b", "c"])), TypeError, "pos_weight"),
-        (_bad(input=np.float64(0.5), target=np.float64(1.0), pos_weight=np.ones(1)), ValueError, "pos_weight"),
-        (_bad(target=np.ones((2, 3), np.int64)), TypeError, "target"),
-        (_bad(target=np.ones((2, 3), bool)), TypeError, "target"),
-        (_bad(input=np.ones((2, 3), np.int64)), TypeError, "input"),
+        (dict(reduction="batchmean"), ValueError, "reduction"),
+        (dict(target=np.full((3,), 0.5)), ValueError, "target"),
+        (dict(weight=np.ones(2)), ValueError, "weight"),
+        (dict(weight=np.ones((1, 2, 3))), ValueError, "weight"),
+        (dict(pos_weight=np.ones(2)), ValueError, "pos_weight"),
+        (dict(pos_weight=np.ones((2, 2, 3))), ValueError, "pos_weight"),
+        (dict(pos_weight=np.array(["a", "b", "c"])), TypeError, "pos_weight"),
+        (dict(input=np.float64(0.5), target=np.float64(1.0), pos_weight=np.ones(1)), ValueError, "pos_weight"),
+        (dict(target=np.ones((2, 3), np.int64)), TypeError, "target"),
+        (dict(target=np.ones((2, 3), bool)), TypeError, "target"),
+        (dict(input=np.ones((2, 3), np.int64)), TypeError, "input"),
     ],
     SOFT: [
-        (_bad(reduction="avg"), ValueError, "reduction"),
-        (_bad(target=np.ones((2, 2, 3))), ValueError, "target"),
-        (_bad(target=np.ones((1, 2, 3))), ValueError, "target"),
-        (_bad(target=np.ones(2)), ValueError, "target"),
-        (_bad(input=np.float64(0.5), target=np.ones(1)), ValueError, "target"),
-        (_bad(input=np.ones((2, 3), np.int64)), TypeError, "input"),
-        (_bad(target=np.array(["a", "b", "c"])), TypeError, "target"),
+        (dict(reduction="avg"), ValueError, "reduction"),
+        (dict(target=np.ones((2, 2, 3))), ValueError, "target"),
+        (dict(target=np.ones((1, 2, 3))), ValueError, "target"),
+        (dict(target=np.ones(2)), ValueError, "target"),
+        (dict(input=np.float64(0.5), target=np.ones(1)), ValueError, "target"),
+        (dict(input=np.ones((2, 3), np.int64)), TypeError, "input"),
+        (dict(target=np.array(["a", "b", "c"])), TypeError, "target"),
     ],
     MLSM: [
-        (_bad(reduction="elementwise_mean"), ValueError, "reduction"),
-        (_bad(reduction="bad"), ValueError, "reduction"),
-        (_bad(reduction=None), TypeError, "reduction"),
-        (_bad(input=np.float64(0.5), target=np.float64(1.0)), ValueError, "input"),
-        (_bad(weight=np.ones(2)), ValueError, "weight"),
-        (_bad(target=np.ones((2, 4))), ValueError, "target"),
-        (_bad(input=np.ones((2, 3), np.int64)), TypeError, "input"),
-        (_bad(target=np.ones((2, 3), bool)), TypeError, "target"),
+        (dict(reduction="elementwise_mean"), ValueError, "reduction"),
+        (dict(reduction="bad"), ValueError, "reduction"),
+        (dict(reduction=None), TypeError, "reduction"),
+        (dict(input=np.float64(0.5), target=np.float64(1.0)), ValueError, "input"),
+        (dict(weight=np.ones(2)), ValueError, "weight"),
+        (dict(target=np.ones((2, 4))), ValueError, "target"),
+        (dict(input=np.ones((2, 3), np.int64)), TypeError, "input"),
+        (dict(target=np.ones((2, 3), bool)), TypeError, "target"),
     ],
 }
 

@@ -74,11 +74,6 @@ def _softplus(z):
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
-def _log_sigmoid(x):
-    """log σ(x) = −softplus(−x) = min(x, 0) − log1p(e^{−|x|}) , the formula of torch's log_sigmoid."""
-    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-
-
 def _sigmoid(x):
     """σ(x) = 1/(1 + e^{−x}), written with e = e^{−|x|} ≤ 1 so neither branch overflows."""
     e = np.exp(-np.abs(x))
@@ -226,6 +221,7 @@ def binary_cross_entropy_with_logits(
     x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
     lw = 1 if pw is None else (pw - 1) * y + 1
     # torch evaluates lw·log σ(x) in a tensor of the input's dtype, even when the target is wider
+    # (its log_sigmoid, min(x, 0) − log1p(e^{−|x|}), is exactly −softplus(−x))
     loss = (1 - y) * x + (lw * _softplus(-x)).astype(x.dtype, copy=False)
     return apply_reduction(_weighted(loss, w).astype(y.dtype, copy=False), reduction)
 
@@ -318,7 +314,8 @@ def _class_axis(x):
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """One binary cross-entropy per class, averaged over classes: the class axis is the LAST axis.
 
-    e_c = −[ y_c·log σ(x_c) + (1 − y_c)·log σ(−x_c) ] (stable log σ), ℓ = Σ_c w_c·e_c / C.
+    e_c = −[ y_c·log σ(x_c) + (1 − y_c)·log σ(−x_c) ] = y_c·softplus(−x_c) + (1 − y_c)·softplus(x_c)
+    (the stable form; the same numbers as torch's logsigmoid), ℓ = Σ_c w_c·e_c / C.
     An (N, C) input gives a 'none' loss of shape (N,), a (C,) input a 0-d one; 'mean' averages
     those. `target` and `weight` (e.g. (C,) or (N, 1)) broadcast with input. torch quirk we copy:
     if they enlarge the shape, the sum still runs over axis input.ndim − 1 of the broadcast
@@ -326,7 +323,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     """
     reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
     x, y, w, _, _ = _mlsm_arguments(input, target, weight)
-    e = -(y * _log_sigmoid(x) + (1 - y) * _log_sigmoid(-x))
+    e = y * _softplus(-x) + (1 - y) * _softplus(x)
     if w is not None:
         e = e * w
     loss = np.sum(e, axis=_class_axis(x), dtype=e.dtype) / x.shape[-1]  # C = 0: 0/0 = nan, as in torch
