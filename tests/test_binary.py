@@ -330,6 +330,14 @@ def test_zero_dim_float64_operands_do_not_widen_float32(name, kwargs):
 
 # ----------------------------------------------------------------------------- shared rules
 @pytest.mark.parametrize("name", [BCE, BCEL, SOFT, MLSM])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_float16_works_as_in_torch(rng, name, reduction):
+    x = probabilities(rng, (3, 4), np.float16) if name == BCE else rng.normal(size=(3, 4)).astype(np.float16)
+    y = (rng.uniform(size=(3, 4)) > 0.5).astype(np.float16)
+    assert compare(name, input=x, target=y, reduction=reduction).dtype == np.float16
+
+
+@pytest.mark.parametrize("name", [BCE, BCEL, SOFT, MLSM])
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0)])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_empty_inputs(name, shape, reduction):
