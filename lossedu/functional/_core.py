@@ -77,12 +77,14 @@ def apply_reduction(loss, reduction):
     """
     if reduction == "none":
         return np.asarray(loss)
-    if reduction == "sum":
-        return np.asarray(np.sum(loss, dtype=loss.dtype))
-    if reduction == "mean":
-        if loss.size == 0:
-            return np.asarray(np.nan, dtype=loss.dtype)
-        return np.asarray(np.mean(loss, dtype=loss.dtype))
+    # inf + (−inf) in the sum is nan, silently, as in torch.
+    with np.errstate(invalid="ignore", over="ignore"):
+        if reduction == "sum":
+            return np.asarray(np.sum(loss, dtype=loss.dtype))
+        if reduction == "mean":
+            if loss.size == 0:
+                return np.asarray(np.nan, dtype=loss.dtype)
+            return np.asarray(np.mean(loss, dtype=loss.dtype))
     raise ValueError(f"reduction={reduction!r} is not valid")  # pragma: no cover - checked earlier
 
 
@@ -142,24 +144,7 @@ def as_float_array(x, name, *, allow_int=False):
     raise TypeError(f"{name} must be a floating-point array, got dtype {a.dtype}")
 
 
-def as_index_array(x, name):
-    """`x` as an int64 ndarray of class indices; a TypeError for floats or bools."""
-    if x is None:
-        raise TypeError(f"{name} must be an integer array of class indices, got None")
-    a = np.asarray(x)
-    if a.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name} must be an integer array of class indices (int64 or uint8), got dtype {a.dtype}"
-        )
-    return a.astype(np.int64, copy=False)
-
-
 def result_dtype(*arrays):
-    """torch's promotion between float arrays: the widest float dtype among them."""
-    return np.result_type(*[np.asarray(a).dtype for a in arrays if a is not None])
-
-
-def torch_result_type(*arrays):
     """The dtype torch's type promotion gives an operation on `arrays` (numpy's rule differs).
 
     torch ranks dtypes by category (bool < integer < floating). A 0-d array widens the result
@@ -187,14 +172,14 @@ def _torch_promote_types(dtypes):
 
 
 def check_scalar(value, name, *, integer=False):
-    """A plain Python/numpy number (not an array, not a bool) for an option such as `margin`."""
+    """A plain Python/numpy number (not a bool) for an option such as `margin`; a 0-d array counts."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     ok = (numbers.Integral,) if integer else (numbers.Real,)
-    if isinstance(value, bool) or not isinstance(value, ok):
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            return value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, ok):
         kind = "an integer" if integer else "a real number"
         raise TypeError(f"{name} must be {kind}, got {value!r}")
-    return value
+    return value.item() if isinstance(value, np.generic) else value
 
 
 # ----------------------------------------------------------------------------- broadcasting

@@ -34,7 +34,7 @@ from ._core import (
     grad_like,
     reduction_backward,
     resolve_reduction,
-    torch_result_type,
+    result_dtype,
 )
 
 __all__ = [
@@ -95,7 +95,7 @@ def _operand(a, name, *, allow_bool=True):
 def _join(a, *others):
     """`a` in the dtype torch computes a·others in (torch's promotion, not numpy's): ints and
     bools take the floats' dtype, and a 0-d float64 never widens a float32 array with dimensions."""
-    return a.astype(torch_result_type(a, *others), copy=False)
+    return a.astype(result_dtype(a, *others), copy=False)
 
 
 def _check_fits(a, name, shape):
@@ -238,7 +238,7 @@ def binary_cross_entropy_with_logits_backward(
     reduction = resolve_reduction(size_average, reduce, reduction)
     x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
     # the result has y's dtype, but torch scales the gradient in the wider of x's and y's
-    g = reduction_backward(grad_output, x.shape, reduction, torch_result_type(x, y))
+    g = reduction_backward(grad_output, x.shape, reduction, result_dtype(x, y))
     if pw is None:
         d = _sigmoid(x) - y
     else:
@@ -302,7 +302,7 @@ def _mlsm_arguments(input, target, weight):
     if weight is not None:
         w = _join(_operand(weight, "weight"), x, y)
         named.append(("weight", w.shape))
-    return x, y, w, broadcast_shape(*named), torch_result_type(x, y, w)
+    return x, y, w, broadcast_shape(*named), result_dtype(x, y, w)
 
 
 def _class_axis(x):

@@ -40,7 +40,7 @@ from ._core import (
     legacy_reduction,
     reduction_backward,
     sum_to_shape,
-    torch_result_type,
+    result_dtype,
 )
 
 __all__ = ["kl_div", "kl_div_backward"]
@@ -78,7 +78,7 @@ def _kl_args(input, target, size_average, reduce, reduction, log_target, *, warn
         raise TypeError(f"log_target must be a bool, got {log_target!r}")
     x = as_float_array(input, "input")
     t = as_float_array(target, "target")
-    dtype = torch_result_type(x, t)
+    dtype = result_dtype(x, t)
     # torch computes in the result dtype: a wider 0-d array does not widen the other.
     x, t = (a.astype(dtype) if a.dtype.itemsize > dtype.itemsize else a for a in (x, t))
     shape = broadcast_shape(("input", x.shape), ("target", t.shape))

@@ -41,7 +41,7 @@ from ._core import (
     reduction_backward,
     resolve_reduction,
     sum_to_shape,
-    torch_result_type,
+    result_dtype,
 )
 
 __all__ = [
@@ -70,7 +70,7 @@ def _real_arrays(*named):
     torch computes in the result dtype, so a wider 0-d float array is cast down to it.
     """
     raw = [np.asarray(value) for _, value in named]
-    dtype = torch_result_type(*raw)
+    dtype = result_dtype(*raw)
     dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
     arrays = [as_float_array(value, name, allow_int=True) for (name, _), value in zip(named, raw)]
     return [a.astype(dtype) if a.dtype.itemsize > dtype.itemsize else a for a in arrays], dtype
