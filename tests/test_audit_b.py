@@ -1039,11 +1039,9 @@ INT_INPUTS = {
     "triplet_margin_loss": lambda: ((np.array([[1, 2, 3], [4, 5, 6]]), np.array([[1, 0, 3], [0, 5, 1]]), np.array([[2, 2, 2], [1, 1, 1]])), {}),
     "triplet_margin_with_distance_loss": lambda: ((np.array([[1, 2, 3], [4, 5, 6]]), np.array([[1, 0, 3], [0, 5, 1]]), np.array([[2, 2, 2], [1, 1, 1]])), {}),
 }
-INT_REASON = ("torch accepts integer input arrays for this loss (result float32, same values); "
-              "lossedu raises TypeError 'must be a floating-point array'")
 
 
-@pytest.mark.parametrize("loss", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=INT_REASON)) for k in INT_INPUTS])
+@pytest.mark.parametrize("loss", list(INT_INPUTS))
 def test_integer_inputs_accepted_like_torch(loss):
     args, kwargs = INT_INPUTS[loss]()
     ref = getattr(TF, loss)(*(to_torch(a) for a in args), reduction="none", **kwargs)

@@ -130,8 +130,8 @@ def test_margin_ranking_hypothesis(x1, margin, reduction):
         (dict(target=np.ones((1, 4))), ValueError, "target"),
         (dict(input2=np.ones(3)), ValueError, "input2"),
         (dict(target=np.ones(2)), ValueError, "target"),
-        (dict(input1=np.ones(4, dtype=np.int64)), TypeError, "input1"),
-        (dict(input2=np.ones(4, dtype=np.int64)), TypeError, "input2"),
+        (dict(input1=np.ones(4, dtype=np.complex128)), TypeError, "input1"),
+        (dict(input2=np.ones(4, dtype=np.complex128)), TypeError, "input2"),
         (dict(target=np.ones(4, dtype=bool)), TypeError, "target"),
         (dict(margin="1"), TypeError, "margin"),
         (dict(margin=np.ones(2)), TypeError, "margin"),
@@ -240,8 +240,8 @@ def test_cosine_embedding_hypothesis(a, margin, reduction):
         (dict(input2=np.ones((3, 2))), ValueError, "input2"),
         (dict(input2=np.ones((2, 4))), ValueError, "input2"),
         (dict(target=np.ones(2)), ValueError, "target"),
-        (dict(input1=np.ones((3, 4), dtype=np.int64)), TypeError, "input1"),
-        (dict(input2=np.ones((3, 4), dtype=np.int32)), TypeError, "input2"),
+        (dict(input1=np.ones((3, 4), dtype=np.complex128)), TypeError, "input1"),
+        (dict(input2=np.ones((3, 4), dtype=np.complex64)), TypeError, "input2"),
         (dict(target=np.array(["a", "b", "c"])), TypeError, "target"),
         (dict(margin=None), TypeError, "margin"),
     ],
@@ -324,7 +324,7 @@ def test_pairwise_distance_extremes():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(x1=np.ones((2, 3), dtype=np.int64)), TypeError, "x1"),
+        (dict(x1=np.ones((2, 3), dtype=np.complex128)), TypeError, "x1"),
         (dict(x2=np.ones(4)), ValueError, "x2"),
         (dict(p="2"), TypeError, "p"),
         (dict(eps=None), TypeError, "eps"),
@@ -368,7 +368,7 @@ def test_cosine_distance_bad_input():
     with pytest.raises(ValueError, match="x2"):
         LF.cosine_distance_backward(np.ones(2), np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(TypeError, match="x1"):
-        LF.cosine_distance(np.ones(3, dtype=np.int64), np.ones(3))
+        LF.cosine_distance(np.ones(3, dtype=np.complex128), np.ones(3))
 
 
 # ============================================================================= triplet_margin_loss
@@ -488,7 +488,7 @@ def test_triplet_hypothesis(a, p, swap, reduction):
         (dict(positive=np.ones((2, 4))), ValueError, "positive"),
         (dict(negative=np.ones((3, 5))), ValueError, "negative"),
         (dict(positive=np.ones((2, 4)), negative=np.ones((1, 4)), swap=True), ValueError, "positive"),
-        (dict(anchor=np.ones((3, 4), dtype=np.int64)), TypeError, "anchor"),
+        (dict(anchor=np.ones((3, 4), dtype=np.complex128)), TypeError, "anchor"),
         (dict(negative=np.ones((3, 4), dtype=bool)), TypeError, "negative"),
         (dict(p="2"), TypeError, "p"),
         (dict(eps=None), TypeError, "eps"),
@@ -651,7 +651,7 @@ def test_with_distance_is_keyword_only(rng):
         (dict(margin=None), TypeError, "margin"),
         (dict(positive=np.ones(4)), ValueError, "positive"),
         (dict(negative=np.ones((3, 5))), ValueError, "negative"),
-        (dict(anchor=np.ones((3, 4), dtype=np.int64)), TypeError, "anchor"),
+        (dict(anchor=np.ones((3, 4), dtype=np.complex128)), TypeError, "anchor"),
         (dict(distance_function="euclidean"), TypeError, "distance_function"),
         (dict(swap="yes"), TypeError, "swap"),
     ],
@@ -670,3 +670,15 @@ def test_with_distance_gradcheck(rng, reduction, distance, swap):
     gradcheck_as_torch("triplet_margin_with_distance_loss", anchor=a, positive=a + normal(rng, (3, 4)) * 0.5,
                        negative=a + normal(rng, (3, 4)), distance_function=DISTANCES[distance][0], margin=50.0,
                        swap=swap, reduction=reduction)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])  # uint8 wraps around in torch (a − b mod 256)
+def test_integer_inputs_are_promoted_like_torch(dtype):
+    """torch accepts integer embeddings and computes in float32; so do we (forward only: no gradient)."""
+    rng = np.random.default_rng(5)
+    a, p, n = (rng.integers(0, 5, size=(3, 4)).astype(dtype) for _ in range(3))
+    y = np.array([1, -1, 1])
+    compare("margin_ranking_loss", grad=False, input1=a[:, 0], input2=p[:, 0], target=y, reduction="none")
+    compare("cosine_embedding_loss", grad=False, input1=a, input2=p, target=y, reduction="none")
+    compare("triplet_margin_loss", grad=False, anchor=a, positive=p, negative=n, reduction="none")
+    compare("triplet_margin_with_distance_loss", grad=False, anchor=a, positive=p, negative=n, reduction="none")

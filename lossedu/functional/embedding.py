@@ -93,14 +93,22 @@ def _positive_margin(margin):
     return margin
 
 
+
+def _numeric(x, name):
+    """`x` as a float array; integers become float32 as in torch, but torch cannot subtract bools."""
+    if np.asarray(x).dtype.kind == "b":
+        raise TypeError(f"{name} must be a float (or integer) array, got dtype bool")
+    return as_float_array(x, name, allow_int=True)
+
+
 # ----------------------------------------------------------------------------- margin ranking
 def _ranking_arrays(input1, input2, target):
     """input1, input2 and target as arrays of one float dtype, after torch's same-ndim check.
 
     An integer target is fine (it only scales); it takes the inputs' dtype, as torch promotes it.
     """
-    x1 = as_float_array(input1, "input1")
-    x2 = as_float_array(input2, "input2")
+    x1 = _numeric(input1, "input1")
+    x2 = _numeric(input2, "input2")
     y = np.asarray(target)
     if y.dtype.kind not in "iuf":
         raise TypeError(f"target must be an array of ±1 (float or integer), got dtype {y.dtype}")
@@ -152,8 +160,8 @@ def _cosine_arrays(input1, input2, target):
     A 1-D target (N) pairs with 2-D inputs (N, D); a 0-d target with 1-D inputs (D). The inputs
     broadcast with each other, and the target with the batch.
     """
-    x1 = as_float_array(input1, "input1")
-    x2 = as_float_array(input2, "input2")
+    x1 = as_float_array(input1, "input1", allow_int=True)
+    x2 = as_float_array(input2, "input2", allow_int=True)
     t = np.asarray(target)
     if t.dtype.kind not in "biuf":
         raise TypeError(f"target must be an array of ±1 labels, got dtype {t.dtype}")
@@ -226,8 +234,8 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
 # ----------------------------------------------------------------------------- pairwise distance
 def _difference(x1, x2, eps):
     """v = x1 − x2 + eps (broadcast), at least 1-D so the norm can run over its last axis."""
-    a = as_float_array(x1, "x1")
-    b = as_float_array(x2, "x2")
+    a = _numeric(x1, "x1")
+    b = _numeric(x2, "x2")
     broadcast_shape(("x1", a.shape), ("x2", b.shape))
     v = a - b + eps
     return np.atleast_1d(v), v.ndim == 0
@@ -337,8 +345,8 @@ def _cosine_similarity(x1, x2, eps):
 
     Like torch, the inputs are broadcast first, then each is divided by its own clamped norm.
     """
-    a = as_float_array(x1, "x1")
-    b = as_float_array(x2, "x2")
+    a = as_float_array(x1, "x1", allow_int=True)
+    b = as_float_array(x2, "x2", allow_int=True)
     shape = broadcast_shape(("x1", a.shape), ("x2", b.shape))
     if not shape:
         raise ValueError("x1 and x2 must be vectors (at least 1-D): the cosine is taken over the last axis")
@@ -383,7 +391,7 @@ cosine_distance.backward = cosine_distance_backward
 # ----------------------------------------------------------------------------- triplet losses
 def _triplet_arrays(anchor, positive, negative):
     arrays = tuple(
-        as_float_array(x, name) for x, name in ((anchor, "anchor"), (positive, "positive"), (negative, "negative"))
+        _numeric(x, name) for x, name in ((anchor, "anchor"), (positive, "positive"), (negative, "negative"))
     )
     a, p, n = (x.ndim for x in arrays)
     if not a == p == n:
