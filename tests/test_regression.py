@@ -352,7 +352,7 @@ def test_scalar_grad_output_and_array_likes(name):
 
 # ----------------------------------------------------------------------------- bad input
 def _bad_cases():
-    int_input = (dict(input=np.ones((2, 3), dtype=np.int64)), TypeError, "input")
+    int_input = (dict(input=np.ones((2, 3), dtype=np.int64), target=np.ones((2, 3), dtype=np.int32)), TypeError, "input")
     common = [
         (dict(reduction="avg"), ValueError, "reduction"),
         (dict(reduction="batchmean"), ValueError, "reduction"),
@@ -398,13 +398,18 @@ def _bad_cases():
             yield pytest.param(name, kwargs, error, match, id=f"{name}-{i}-{match}")
 
 
-# What torch 2.13 computes but lossedu refuses by contract: an integer (or, for mse/smooth_l1,
-# bool) input against a float target, promoted to the target's dtype (it can never get a
-# gradient), and a complex l1 input (a real |d|). lossedu's input must be a float array.
-TORCH_ACCEPTS = {
-    ("l1_loss", "int64"), ("mse_loss", "int64"), ("smooth_l1_loss", "int64"),
-    ("mse_loss", "bool"), ("smooth_l1_loss", "bool"), ("l1_loss", "complex128"),
-}
+# What torch 2.13 computes but lossedu refuses by contract: a bool input against a float target
+# (mse/smooth_l1), and a complex l1 input (a real |d|). lossedu's input must be numeric and real.
+TORCH_ACCEPTS = {("mse_loss", "bool"), ("smooth_l1_loss", "bool"), ("l1_loss", "complex128")}
+
+
+@pytest.mark.parametrize("name", ["l1_loss", "mse_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize("target_dtype", [np.float32, np.float64])
+def test_integer_input_with_float_target_is_computed_in_the_targets_dtype(rng, name, target_dtype):
+    x = rng.integers(-3, 4, size=(3, 4))
+    y = rng.normal(size=(3, 4)).astype(target_dtype)
+    for reduction in REDUCTIONS:
+        compare(name, grad=False, input=x, target=y, reduction=reduction)
 
 
 @pytest.mark.parametrize("name, kwargs, error, match", list(_bad_cases()))

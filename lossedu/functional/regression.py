@@ -60,15 +60,21 @@ def _ieee():
     return np.errstate(all="ignore")
 
 
-def _prepare(input, target, weight, reduction, *, warn=True, bool_target=True):
+def _prepare(input, target, weight, reduction, *, warn=True, bool_target=True, int_input=True):
     """Check the arguments of a regression loss; return (x, d, w, reduction).
 
     x is input as a float array, d = x − target broadcast to the common shape in torch's
     promoted dtype, w is None or the weight (input's shape, its own dtype).
     `bool_target=False` where torch subtracts in Python, which refuses a bool tensor.
+    `int_input=False` where torch writes the result in the input's dtype (huber), so an
+    integer input cannot hold it.
     """
-    x = as_float_array(input, "input")
+    x = np.asarray(input)
     t = np.asarray(target)
+    if int_input and x.dtype.kind in "iu" and t.dtype.kind == "f":
+        # torch computes in the float target's dtype (an integer input just has no gradient).
+        x = x.astype(t.dtype)
+    x = as_float_array(x, "input")
     # torch promotes an integer target to the input's float dtype (float32 − int64 → float32).
     if t.dtype.kind in ("iub" if bool_target else "iu"):
         t = t.astype(x.dtype)
@@ -240,7 +246,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """
     delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
     with _ieee():
-        x, d, w, reduction = _prepare(input, target, weight, reduction)
+        x, d, w, reduction = _prepare(input, target, weight, reduction, int_input=False)
         loss = _huber(d, delta).astype(x.dtype, copy=False)
         return _reduce(loss, w, reduction, mean_over_weights=False)
 
@@ -253,6 +259,6 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
     """
     delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
     with _ieee():
-        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False)
+        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, int_input=False)
         g = _reduce_backward(grad_output, w, reduction, d, mean_over_weights=False)
         return grad_like(g * np.clip(d, -delta, delta), x)
