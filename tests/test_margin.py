@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import lossedu.functional as LF
+import torchref
 from torchref import compare, gradcheck_as_torch, to_torch
 
 REDUCTIONS = ["none", "mean", "sum"]
@@ -28,16 +29,7 @@ def values(dtype=np.float64):
 
 def assert_refused(name, args, error, match, torch_refuses=True):
     """Our forward and backward both raise `error` naming the argument; torch refuses too."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with pytest.raises(error, match=match):
-            getattr(LF, name)(**args)
-        with pytest.raises(error, match=match):
-            getattr(LF, f"{name}_backward")(1.0, **args)
-        if torch_refuses:
-            with pytest.raises(Exception):
-                getattr(F, name)(**{k: to_torch(v) for k, v in args.items()})
-
+    torchref.assert_refused(name, error, match, torch_refuses=torch_refuses, **args)
 
 def test_module_exports_the_family():
     from lossedu.functional import margin

@@ -100,3 +100,21 @@ def gradcheck_as_torch(name, **kwargs):
 
     inputs = tuple(to_torch(kwargs[k], requires_grad=True) for k in diff)
     assert torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def assert_refused(name, error, match, torch_refuses=False, **kwargs):
+    """Our forward and our `_backward` both raise `error` whose message matches `match`
+    (the argument's name). With `torch_refuses`, torch must refuse the same input too."""
+    import warnings
+
+    import pytest
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(error, match=match):
+            getattr(LF, name)(**kwargs)
+        with pytest.raises(error, match=match):
+            getattr(LF, f"{name}_backward")(1.0, **kwargs)
+        if torch_refuses:
+            with pytest.raises(Exception):
+                getattr(F, name)(**{k: to_torch(v) for k, v in kwargs.items()})
