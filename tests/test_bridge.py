@@ -1,5 +1,4 @@
 """lossedu.as_torch: our numpy forward/backward inside torch autograd."""
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F

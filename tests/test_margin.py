@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 import lossedu.functional as LF
 import torchref
-from torchref import compare, gradcheck_as_torch, to_torch
+from torchref import compare, gradcheck_as_torch
 
 REDUCTIONS = ["none", "mean", "sum"]
 DTYPES = [np.float64, np.float32]

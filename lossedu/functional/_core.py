@@ -118,6 +118,17 @@ def check_grad_output(grad_output, shape, dtype):
     return g
 
 
+# ----------------------------------------------------------------------------- IEEE arithmetic
+def ieee():
+    """numpy's floating-point warnings off, as `with ieee():` or as a decorator `@ieee()`.
+
+    torch computes with plain IEEE arithmetic: log 0 = −inf, 0·inf and inf − inf = nan, and an
+    overflow gives inf, all silently. The losses reproduce those values (and the tests compare
+    their positions with torch's), so numpy must not print RuntimeWarnings for them either.
+    """
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 # ----------------------------------------------------------------------------- arrays and dtypes
 def _kind(a):
     return np.asarray(a).dtype.kind

@@ -23,11 +23,11 @@ MultiLabelSoftMarginLoss.
 """
 from __future__ import annotations
 
-import functools
 
 import numpy as np
 
 from ._core import (
+    ieee,
     apply_reduction,
     as_float_array,
     broadcast_shape,
@@ -54,18 +54,6 @@ _BCE_EPS = np.float32(1e-12)
 
 # torch clamps each log of binary_cross_entropy at −100, so p = 0 costs 100, not inf.
 _LOG_FLOOR = -100
-
-
-def _like_torch_ieee(fn):
-    """Run `fn` with numpy's overflow / 0·inf / log 0 warnings off: torch returns those inf and
-    nan values silently, and our tests compare their positions with torch's."""
-
-    @functools.wraps(fn)
-    def quiet(*args, **kwargs):
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            return fn(*args, **kwargs)
-
-    return quiet
 
 
 # ----------------------------------------------------------------------------- stable pieces
@@ -157,7 +145,7 @@ def _bce_arguments(input, target, weight):
     return x, y, w
 
 
-@_like_torch_ieee
+@ieee()
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Cross-entropy of probabilities: ℓ = −w·[ y·max(log x, −100) + (1 − y)·max(log(1 − x), −100) ].
 
@@ -175,7 +163,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return apply_reduction(_weighted(loss, w), reduction)
 
 
-@_like_torch_ieee
+@ieee()
 def binary_cross_entropy_backward(
     grad_output, input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
@@ -204,7 +192,7 @@ def _bce_logits_arguments(input, target, weight, pos_weight):
     return x, y, w, pw
 
 
-@_like_torch_ieee
+@ieee()
 def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ):
@@ -226,7 +214,7 @@ def binary_cross_entropy_with_logits(
     return apply_reduction(_weighted(loss, w).astype(y.dtype, copy=False), reduction)
 
 
-@_like_torch_ieee
+@ieee()
 def binary_cross_entropy_with_logits_backward(
     grad_output, input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ):
@@ -256,7 +244,7 @@ def _soft_margin_arguments(input, target):
     return x, y
 
 
-@_like_torch_ieee
+@ieee()
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Two-class logistic loss with labels y = ±1: ℓ = log(1 + e^{−y·x}).
 
@@ -273,7 +261,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     return apply_reduction(loss, reduction)
 
 
-@_like_torch_ieee
+@ieee()
 def soft_margin_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean"):
     """∂ℓ/∂x = −y·e^{−yx} / (1 + e^{−yx})  (= −y·σ(−yx)), computed naively like torch.
 
@@ -310,7 +298,7 @@ def _class_axis(x):
     return x.ndim - 1
 
 
-@_like_torch_ieee
+@ieee()
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """One binary cross-entropy per class, averaged over classes: the class axis is the LAST axis.
 
@@ -330,7 +318,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return apply_reduction(np.asarray(loss, dtype=e.dtype), reduction)
 
 
-@_like_torch_ieee
+@ieee()
 def multilabel_soft_margin_loss_backward(
     grad_output, input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):

@@ -36,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._core import (
+    ieee,
     as_float_array,
     check_grad_output,
     check_scalar,
@@ -51,13 +52,9 @@ __all__ = [
     "cross_entropy_backward",
 ]
 
-# torch lets nan and inf arise silently (0·inf, 0/0, inf − inf in a row holding +inf); so do the
-# functions decorated with this, instead of printing numpy's RuntimeWarnings.
-_ieee_silent = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
 
 # ----------------------------------------------------------------------------- log-softmax
-@_ieee_silent
+@ieee()
 def log_softmax(x, axis=-1):
     """lsm = x − max(x) − log Σ exp(x − max(x)) along `axis`: log of the softmax probabilities.
 
@@ -254,7 +251,7 @@ def _nll_grad(g, p, out):
 
 
 # ----------------------------------------------------------------------------- nll_loss
-@_ieee_silent
+@ieee()
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood: ℓ_i = −w[t_i]·input[i, t_i], 0 where t_i == ignore_index.
 
@@ -267,7 +264,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _finish(_nll(p.x, p), p.unbatched)
 
 
-@_ieee_silent
+@ieee()
 def nll_loss_backward(grad_output, input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                       reduction="mean"):
     """∂ℓ/∂input[i, c] = −w[t_i]·[c = t_i]·m_i (divided by Σ m_i·w[t_i] for 'mean').
@@ -383,7 +380,7 @@ def _ce_setup(input, target, weight, size_average, ignore_index, reduce, reducti
     return p, eps
 
 
-@_ieee_silent
+@ieee()
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     """Cross-entropy between softmax(input) and the target, from logits (log_softmax + nll).
@@ -401,7 +398,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return _finish(np.asarray(out), p.unbatched)
 
 
-@_ieee_silent
+@ieee()
 def cross_entropy_backward(grad_output, input, target, weight=None, size_average=None, ignore_index=-100,
                            reduce=None, reduction="mean", label_smoothing=0.0):
     """∂ℓ/∂input, with s = softmax(input):

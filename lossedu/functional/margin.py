@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._core import (
+    ieee,
     apply_reduction,
     as_float_array,
     broadcast_shape,
@@ -49,15 +50,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- shared pieces
-def _ieee(fn):
-    """Run `fn` without numpy's floating-point warnings, as torch computes.
-
-    inf − inf and inf·0 give NaN and an overflow gives inf silently in torch; the losses
-    below rely on those IEEE results (a NaN hinge is dropped), so they are not errors here.
-    """
-    return np.errstate(invalid="ignore", over="ignore")(fn)
-
-
 def _batch_of_scores(input):
     """input and its (N, C) view: a 0-d score is (1, 1), a vector (C,) is one row (1, C).
 
@@ -127,7 +119,7 @@ def _hinge_embedding_args(input, target, margin, size_average, reduce, reduction
     return x, t, margin, reduction, shape
 
 
-@_ieee
+@ieee()
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """Hinge embedding loss: ℓ = [t ≠ 1]·max(0, margin − x) + [t ≠ −1]·x.
 
@@ -143,7 +135,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return apply_reduction(loss.astype(x.dtype, copy=False), reduction)
 
 
-@_ieee
+@ieee()
 def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, size_average=None, reduce=None,
                                   reduction="mean"):
     """∂ℓ/∂x = [t ≠ −1] − [t ≠ 1]·[margin − x ≥ 0].
@@ -225,7 +217,7 @@ def _multi_margin_hinges(a):
     return z, active
 
 
-@_ieee
+@ieee()
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     """Multi-class hinge: ℓ_n = Σ_{j ≠ y} w_y·max(0, margin − x_y + x_j)^p / C, p ∈ {1, 2}.
@@ -245,7 +237,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return apply_reduction(loss.reshape(a.out_shape), a.reduction)
 
 
-@_ieee
+@ieee()
 def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weight=None, size_average=None,
                                reduce=None, reduction="mean"):
     """For every counted term (j ≠ y, z = margin − x_y + x_j > 0):
@@ -306,7 +298,7 @@ def _multilabel_pairs(a):
     return counts, z, active
 
 
-@_ieee
+@ieee()
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge: ℓ_n = Σ_{j ∈ J} Σ_{i ∉ J} max(0, 1 − (x_j − x_i)) / C.
 
@@ -321,7 +313,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return apply_reduction(loss.reshape(a.out_shape), a.reduction)
 
 
-@_ieee
+@ieee()
 def multilabel_margin_loss_backward(grad_output, input, target, size_average=None, reduce=None,
                                     reduction="mean"):
     """Each counted pair (j listed, i unlisted, z = 1 − x_j + x_i > 0) adds

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import (
+    ieee,
     apply_reduction,
     as_float_array,
     broadcast_shape,
@@ -54,12 +55,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- shared plumbing
-def _ieee():
-    """torch computes with plain IEEE arithmetic: inf − inf, 0/0 (a zero weight sum) and float32
-    overflow give nan or inf silently, so numpy must not warn about them either."""
-    return np.errstate(all="ignore")
-
-
 def _prepare(input, target, weight, reduction, *, warn=True, bool_target=True, int_input=True):
     """Check the arguments of a regression loss; return (x, d, w, reduction).
 
@@ -148,7 +143,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     The minimiser of Σ|x − yᵢ| over a constant x is the median of the yᵢ.
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    with _ieee():
+    with ieee():
         _, d, w, reduction = _prepare(input, target, weight, reduction, bool_target=False)
         return _reduce(np.abs(d), w, reduction)
 
@@ -159,7 +154,7 @@ def l1_loss_backward(grad_output, input, target, size_average=None, reduce=None,
     torch takes sign(nan) = 0, so a nan difference gets gradient 0 (numpy's sign gives nan).
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    with _ieee():
+    with ieee():
         x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, bool_target=False)
         return grad_like(_reduce_backward(grad_output, w, reduction, d) * torch_sign(d), x)
 
@@ -172,7 +167,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     The minimiser of Σ(x − yᵢ)² over a constant x is the mean of the yᵢ.
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    with _ieee():
+    with ieee():
         _, d, w, reduction = _prepare(input, target, weight, reduction, bool_target=weight is None)
         return _reduce(d * d, w, reduction)
 
@@ -180,7 +175,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 def mse_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """∂ℓ/∂input = 2(input − target): the pull grows with the error (hence outliers dominate)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    with _ieee():
+    with ieee():
         x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, bool_target=weight is None)
         return grad_like(_reduce_backward(grad_output, w, reduction, d) * (2 * d), x)
 
@@ -210,7 +205,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = legacy_reduction(size_average, reduce, reduction)
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
-    with _ieee():
+    with ieee():
         _, d, _, reduction = _prepare(input, target, None, reduction)
         return apply_reduction(_smooth_l1(d, beta), reduction)
 
@@ -224,7 +219,7 @@ def smooth_l1_loss_backward(grad_output, input, target, size_average=None, reduc
     reduction = legacy_reduction(size_average, reduce, reduction)
     if beta == 0:
         return l1_loss_backward(grad_output, input, target, reduction=reduction)
-    with _ieee():
+    with ieee():
         x, d, _, reduction = _prepare(input, target, None, reduction, warn=False)
         g = reduction_backward(grad_output, d.shape, reduction, d.dtype)
         return grad_like(g * _smooth_l1_slope(d, beta), x)
@@ -245,7 +240,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     shape), ℓ_w = w·ℓ and — unlike l1/mse — 'mean' is Σ w·ℓ / numel, not / Σ w.
     """
     delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
-    with _ieee():
+    with ieee():
         x, d, w, reduction = _prepare(input, target, weight, reduction, int_input=False)
         loss = _huber(d, delta).astype(x.dtype, copy=False)
         return _reduce(loss, w, reduction, mean_over_weights=False)
@@ -258,7 +253,7 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
     here that case gets the gradient of the same forward (computed in the promoted dtype).
     """
     delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
-    with _ieee():
+    with ieee():
         x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, int_input=False)
         g = _reduce_backward(grad_output, w, reduction, d, mean_over_weights=False)
         return grad_like(g * np.clip(d, -delta, delta), x)
