@@ -268,7 +268,9 @@ def test_gaussian_hypothesis(x, form, axis, scale, full, reduction, dtype):
         shape = x.shape[:-1]
     else:
         shape = tuple(1 if i == axis % x.ndim else s for i, s in enumerate(x.shape))
-    var = (scale * np.linspace(0.1, 1.0, int(np.prod(shape))).reshape(shape)).astype(dtype)
+    # np.asarray: for shape () numpy arithmetic returns a np.float64 scalar, which lossedu (like torch)
+    # treats as a Python float with no gradient; this test means a 0-d array.
+    var = np.asarray(scale * np.linspace(0.1, 1.0, int(np.prod(shape))).reshape(shape)).astype(dtype)
     compare("gaussian_nll_loss", input=x, target=t, var=var, full=full, reduction=reduction)
 
 
