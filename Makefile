@@ -24,8 +24,14 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
+# Unit tests first, then nbval executes every notebook in notebooks/ in a kernel running this
+# .venv's Python (--nbval-current-env); --nbval-lax checks that each cell runs without error
+# (its asserts included) rather than comparing outputs, which are not committed.
+# --dist loadfile keeps each notebook's cells on one worker, in order; tests/nbtiming.py prints
+# each notebook's execution time. Either pytest failing fails the target.
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) tests
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env -p tests.nbtiming notebooks/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

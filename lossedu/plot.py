@@ -89,12 +89,14 @@ def plot_histories(histories, *, styles=None, logy=False, title=None, figsize=(6
     return fig
 
 
-def plot_fit(x, y, lines, *, title=None, figsize=(6, 4)):
+def plot_fit(x, y, lines, *, styles=None, title=None, figsize=(6, 4)):
     """Data points and fitted lines (or curves).
 
-    lines: mapping label → (slope, intercept), or label → callable x ↦ ŷ (numpy in, numpy out).
+    lines:  mapping label → (slope, intercept), or label → callable x ↦ ŷ (numpy in, numpy out).
+    styles: optional mapping label → matplotlib line keywords (e.g. the true line in black).
     Returns the Figure.
     """
+    styles = styles or {}
     x, y = np.asarray(x), np.asarray(y)
     grid = np.linspace(x.min(), x.max(), 200)
     fig = Figure(figsize=figsize, layout="constrained")
@@ -106,7 +108,7 @@ def plot_fit(x, y, lines, *, title=None, figsize=(6, 4)):
         else:
             slope, intercept = line
             fitted = slope * grid + intercept
-        ax.plot(grid, fitted, label=label)
+        ax.plot(grid, fitted, label=label, **styles.get(label, {}))
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.grid(alpha=0.3)
     ax.legend()

@@ -185,9 +185,10 @@ def test_plot_histories_accepts_histories_and_arrays():
 
 def test_plot_fit_draws_data_and_lines():
     x, y = data.line_with_outliers(20)
-    fig = plot.plot_fit(x, y, {"true": (2.0, -1.0), "flat": lambda g: 0 * g})
+    fig = plot.plot_fit(x, y, {"true": (2.0, -1.0), "flat": lambda g: 0 * g}, styles={"true": {"color": "k"}})
     (ax,) = fig.axes
     true, flat = ax.get_lines()
+    assert true.get_color() == "k"
     np.testing.assert_allclose(true.get_ydata(), 2.0 * true.get_xdata() - 1.0)
     np.testing.assert_array_equal(flat.get_ydata(), 0.0)
     _renders(fig)
