@@ -181,3 +181,678 @@ class Interactive(W.VBox):
             # wait=True: the old figure stays until the new one is ready, so no flicker.
             clear_output(wait=True)
             display(self.figure)
+
+
+# ----------------------------------------------------------------------------- binary / multi-label (notebook 05)
+__all__ += ["plot_against_logit", "plot_linear_boundaries", "plot_multilabel_boundaries"]
+
+
+def plot_against_logit(curves, x=None, *, title=None, figsize=(10, 4)):
+    """`plot_losses_and_gradients` for losses of a logit: the same two panels, the x axis labelled
+    "logit x" (binary losses are functions of the logit, not of input − target).
+
+    curves: mapping label → callable x ↦ (loss, gradient); x defaults to 601 points on [−6, 6].
+    Returns the Figure.
+    """
+    x = np.linspace(-6.0, 6.0, 601) if x is None else x
+    fig = plot_losses_and_gradients(curves, x, title=title, figsize=figsize)
+    for ax in fig.axes:
+        ax.set_xlabel("logit x")
+    fig.axes[0].set_ylabel("loss ℓ(x)")
+    return fig
+
+
+def _draw_boundaries(ax, x, labels, boundaries, styles):
+    """Points coloured by their 0/1 label and, for each (w, b), the line w·x + b = 0 on ax."""
+    x, labels = np.asarray(x), np.asarray(labels)
+    positive = labels > 0.5
+    ax.scatter(*x[~positive].T, s=12, color="C0", alpha=0.6, label="label 0")
+    ax.scatter(*x[positive].T, s=16, color="C3", marker="^", label="label 1")
+    lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    t = np.linspace(lo[0], hi[0], 200)
+    for label, (w, b) in boundaries.items():
+        w = np.ravel(np.asarray(w, dtype=np.float64))
+        b = float(np.ravel(np.asarray(b, dtype=np.float64))[0]) if np.ndim(b) else float(b)
+        if abs(w[1]) > 1e-12 * max(abs(w[0]), 1.0):  # solve w0·t + w1·s + b = 0 for s
+            ax.plot(t, -(w[0] * t + b) / w[1], label=label, **styles.get(label, {}))
+        else:  # a vertical line
+            ax.axvline(-b / w[0], label=label, **styles.get(label, {}))
+    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), xlabel="$x_1$", ylabel="$x_2$")
+    ax.grid(alpha=0.3)
+
+
+def plot_linear_boundaries(x, labels, boundaries, *, styles=None, title=None, figsize=(6, 5)):
+    """2-D points of two classes and linear decision boundaries.
+
+    x:          (n, 2) points; labels: (n,) 0/1 labels (floats or ints).
+    boundaries: mapping label → (w, b) with w of 2 numbers and b a number (or a 1-element array),
+                drawn as the line w·x + b = 0 (where a logistic model's probability is 1/2).
+    styles:     optional mapping label → matplotlib line keywords.
+    Returns the Figure.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.subplots()
+    _draw_boundaries(ax, x, labels, boundaries, styles or {})
+    ax.legend(fontsize="small")
+    ax.set_title(title)
+    return fig
+
+
+def plot_multilabel_boundaries(x, labels, boundaries, *, styles=None, tag_names=None, title=None, size=3.5):
+    """One panel per tag of a multi-label problem: the points coloured by that tag and its boundaries.
+
+    x:          (n, 2) points; labels: (n, C) 0/1 labels.
+    boundaries: mapping label → (W, b) with W of shape (C, 2) and b of shape (C,) (e.g. a
+                `torch.nn.Linear(2, C)`'s weight and bias); panel c draws W[c]·x + b[c] = 0.
+    Returns the Figure.
+    """
+    labels = np.asarray(labels)
+    n_tags = labels.shape[1]
+    names = tag_names or [f"tag {c}" for c in range(n_tags)]
+    fig = Figure(figsize=(size * n_tags, size + 0.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n_tags))
+    for c, ax in enumerate(axes):
+        per_tag = {label: (np.asarray(W)[c], np.asarray(b)[c]) for label, (W, b) in boundaries.items()}
+        _draw_boundaries(ax, x, labels[:, c], per_tag, styles or {})
+        ax.set_title(names[c])
+    axes[0].legend(fontsize="x-small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- classification (03)
+__all__ += ["plot_loss_and_gradient_vs", "plot_decision_boundary"]
+
+
+def plot_loss_and_gradient_vs(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", title=None, figsize=(10, 4)):
+    """Like `plot_losses_and_gradients`, against any scalar `x` (a logit, a margin, a temperature).
+
+    curves: mapping label → callable x ↦ (loss, gradient), two arrays shaped like x; a label may
+            also map to (callable, line keywords) to style both of its lines.
+    x:      the values to evaluate at; `xlabel` names them; `gradient_label` names the right axis.
+    Returns the Figure (loss left, gradient right, one colour per curve).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_loss, ax_grad = fig.subplots(1, 2)
+    for label, curve in curves.items():
+        curve, style = curve if isinstance(curve, tuple) else (curve, {})
+        value, slope = curve(x)
+        (line,) = ax_loss.plot(x, value, label=label, **style)
+        ax_grad.plot(x, slope, label=label, **{"color": line.get_color(), **style})
+    ax_loss.set(xlabel=xlabel, ylabel="loss", title="loss")
+    ax_grad.set(xlabel=xlabel, ylabel=gradient_label, title="gradient")
+    for ax in (ax_loss, ax_grad):
+        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+        ax.grid(alpha=0.3)
+    ax_loss.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_decision_boundary(x, y, predict, *, resolution=200, margin=0.15, title=None, figsize=None):
+    """2-D points coloured by class over the regions where a classifier predicts each class.
+
+    x:       (N, 2) points; y: (N,) integer class labels.
+    predict: callable (M, 2) float64 array ↦ (M, C) scores (logits or probabilities; the
+             region is their argmax, the shading their softmax confidence) — or a mapping
+             panel title ↦ such a callable, for several classifiers side by side.
+    The grid spans the data plus `margin` of its range on each side, `resolution` points a side.
+    Returns the Figure.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"x must have shape (N, 2), got {x.shape}")
+    panels = dict(predict) if isinstance(predict, dict) else {title or "": predict}
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    pad = margin * (hi - lo)
+    g0, g1 = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),
+                         np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution))
+    grid = np.stack([g0.ravel(), g1.ravel()], axis=1)
+    n_classes = int(y.max()) + 1
+    colors = [f"C{k}" for k in range(max(n_classes, 1))]
+    from matplotlib.colors import ListedColormap, to_rgb
+
+    cmap = ListedColormap([to_rgb(c) for c in colors])
+    figsize = figsize or (4.5 * len(panels), 4.5)
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
+    for ax, (name, fn) in zip(axes, panels.items()):
+        scores = np.asarray(fn(grid), dtype=np.float64)
+        if scores.ndim != 2 or scores.shape[0] != grid.shape[0]:
+            raise ValueError(f"predict must return (M, C) scores for M grid points, got shape {scores.shape}")
+        label = scores.argmax(axis=1).reshape(g0.shape)
+        shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+        confidence = (shifted.max(axis=1) / shifted.sum(axis=1)).reshape(g0.shape)
+        ax.imshow(label, origin="lower", cmap=cmap, vmin=0, vmax=len(colors) - 1, alpha=0.35,
+                  extent=(g0.min(), g0.max(), g1.min(), g1.max()), aspect="auto", interpolation="nearest")
+        ax.contour(g0, g1, confidence, levels=[0.5, 0.9], colors="0.3", linewidths=0.6, linestyles=[":", "-"])
+        ax.scatter(x[:, 0], x[:, 1], c=[colors[k] for k in y], s=12, edgecolors="k", linewidths=0.3)
+        ax.set(xlabel="$x_1$", ylabel="$x_2$", title=name)
+        ax.set_aspect("equal")
+    if title and isinstance(predict, dict):
+        fig.suptitle(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- CTC (notebook 08)
+__all__ += ["ctc_lattice", "plot_ctc_lattice", "plot_ctc_decoding"]
+
+
+def ctc_lattice(log_probs, target, blank=0):
+    """The CTC lattice of ONE sequence, computed by the package's own recursions.
+
+    log_probs (T, C) and a 1-D target without blanks. Returns a dict with
+      ext        the extended label l' (2L + 1,),
+      log_alpha  log α_t(s) (T, 2L + 1), the forward variable of `lossedu.functional.ctc`,
+      occupancy  γ_t(s) = exp(α_t(s) + β̃_t(s) + nll) (T, 2L + 1): the posterior probability that
+                 the alignment is in state s at time t (each row sums to 1 when nll is finite),
+      grad       ∂nll/∂log_probs (T, C) = −γ_t(c), from `ctc_loss_backward` (reduction 'sum'),
+      nll        the loss, a float.
+    """
+    from .functional import ctc
+
+    lp = np.asarray(log_probs, dtype=np.float64)
+    target = np.asarray(target, dtype=np.int64).reshape(-1)
+    T = lp.shape[0]
+    args = ctc._prepare(lp, target[None, :], [T], [target.size], blank, "none", False)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ext, em, skip, alpha, nll = ctc._forward(args)
+        beta = ctc._beta_tilde(em, skip, args.input_lengths, args.target_lengths)
+        occupancy = np.exp(alpha + beta + nll[:, None])
+    grad = ctc.ctc_loss_backward(1.0, lp, target, T, target.size, blank=blank, reduction="sum")
+    return {"ext": ext[0], "log_alpha": alpha[:, 0], "occupancy": occupancy[:, 0], "grad": grad,
+            "nll": float(nll[0])}
+
+
+def plot_ctc_lattice(log_probs, target, blank=0, *, symbols=None, title=None, figsize=(12, 3.8)):
+    """Three pictures of the CTC lattice of one sequence (see `ctc_lattice`).
+
+    Left: log α_t(s), states s of the extended label down, time across (white = −inf: no
+    prefix of an alignment reaches that cell). Middle: the occupancy γ_t(s), where the
+    alignments actually go. Right: the gradient ∂nll/∂log_probs[t, c] = −γ_t(c), per class.
+    `symbols` optionally names the classes (a string or list indexed by class, e.g. "-abc").
+    Returns the Figure.
+    """
+    lat = ctc_lattice(log_probs, target, blank)
+    C = np.shape(log_probs)[1]
+    names = list(symbols) if symbols is not None else [("∅" if c == blank else str(c)) for c in range(C)]
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, 3)
+    alpha = np.where(np.isneginf(lat["log_alpha"]), np.nan, lat["log_alpha"])
+    panels = [
+        (alpha.T, "log α_t(s)", "viridis", None, None),
+        (lat["occupancy"].T, "occupancy γ_t(s)", "Greys", 0.0, 1.0),
+        (lat["grad"].T, "gradient ∂nll/∂log_probs = −γ_t(c)", "RdBu", -1.0, 1.0),
+    ]
+    for ax, (image, label, cmap, lo, hi) in zip(axes, panels):
+        im = ax.imshow(image, aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+        fig.colorbar(im, ax=ax, shrink=0.85)
+        ax.set(title=label, xlabel="time t")
+    for ax in axes[:2]:
+        ax.set_yticks(range(lat["ext"].size), [names[c] for c in lat["ext"]])
+        ax.set_ylabel("state s of l'")
+    axes[2].set_yticks(range(C), names)
+    axes[2].set_ylabel("class c")
+    word = " ".join(names[c] for c in np.asarray(target).reshape(-1))
+    fig.suptitle(title or f"target [{word}], T = {np.shape(log_probs)[0]}, nll = {lat['nll']:.3f}")
+    return fig
+
+
+def plot_ctc_decoding(x, log_probs, targets, decoded, *, symbols=None, title=None, figsize=None):
+    """A few recognised sequences: for each, the input frames above the model's posteriors.
+
+    x (T, k, F) inputs and log_probs (T, k, C) outputs of k sequences, already cut to their
+    input lengths or padded (padding shows as noise); targets and decoded are k label sequences
+    (lists or arrays). Each column of the figure titles its sequence "target → decoded".
+    Returns the Figure.
+    """
+    x, log_probs = np.asarray(x), np.asarray(log_probs)
+    k, C = x.shape[1], log_probs.shape[2]
+    names = list(symbols) if symbols is not None else ["∅"] + [str(c) for c in range(1, C)]
+    fig = Figure(figsize=figsize or (3.2 * k, 4.2), layout="constrained")
+    axes = fig.subplots(2, k, squeeze=False)
+    for b in range(k):
+        top, bottom = axes[0, b], axes[1, b]
+        top.imshow(x[:, b].T, aspect="auto", cmap="magma", interpolation="nearest")
+        top.set_yticks(range(x.shape[2]), names[: x.shape[2]])
+        word = lambda seq: "".join(names[int(c)] for c in seq) or "(empty)"  # noqa: E731
+        ok = list(map(int, targets[b])) == list(map(int, decoded[b]))
+        top.set_title(f"{word(targets[b])} → {word(decoded[b])} {'✓' if ok else '✗'}",
+                      color="k" if ok else "C3")
+        bottom.imshow(np.exp(log_probs[:, b]).T, aspect="auto", cmap="Greys", vmin=0, vmax=1,
+                      interpolation="nearest")
+        bottom.set_yticks(range(C), names)
+        bottom.set_xlabel("time t")
+    axes[0, 0].set_ylabel("input feature")
+    axes[1, 0].set_ylabel("p(class | t)")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- embeddings (notebook 07)
+__all__ += ["plot_embeddings", "plot_field"]
+
+
+def plot_embeddings(embeddings, labels, *, title=None, figsize=None):
+    """2-D embeddings side by side, each point coloured by its class (e.g. before/after training).
+
+    embeddings: mapping panel title → (n, 2) array (numpy or a detached tensor's `.numpy()`);
+    labels:     (n,) integer class labels, shared by all panels.
+    Returns the Figure (one axis per panel, equal aspect, a legend of the classes on the first).
+    """
+    labels = np.asarray(labels)
+    panels = {name: np.asarray(e, dtype=np.float64) for name, e in embeddings.items()}
+    for name, e in panels.items():
+        if e.ndim != 2 or e.shape != (labels.size, 2):
+            raise ValueError(f"embedding {name!r} must have shape ({labels.size}, 2), got {e.shape}")
+    figsize = figsize or (4.2 * len(panels), 4.2)
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
+    for ax, (name, e) in zip(axes, panels.items()):
+        for k in np.unique(labels):
+            ax.scatter(*e[labels == k].T, s=14, color=f"C{int(k) % 10}", alpha=0.8, label=f"class {k}")
+        ax.set(title=name, xlabel="$e_1$", ylabel="$e_2$")
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, arrows=15, title=None,
+               label="loss", figsize=(5, 4.2), ax=None):
+    """A scalar function of a point's position in the plane, as a heat map, with −gradient arrows.
+
+    field:  callable (M, 2) positions → (values (M,), gradients (M, 2)), e.g. a triplet loss as a
+            function of where the negative is, built from a lossedu loss and its `_backward`;
+    points: optional mapping name → (x, y) of fixed points to mark (the anchor, the positive);
+    extent: (xmin, xmax, ymin, ymax); grid: heat-map resolution; arrows: arrows per side
+            (the arrows point downhill, where gradient descent would move the point; 0 for none).
+    ax:     draw on this axis (e.g. one panel of a bigger figure) instead of a new Figure.
+    Returns the Figure.
+    """
+    x0, x1, y0, y1 = extent
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
+    values = np.asarray(field(np.stack([gx.ravel(), gy.ravel()], axis=1))[0]).reshape(gx.shape)
+    image = ax.pcolormesh(gx, gy, values, shading="auto", cmap="viridis")
+    fig.colorbar(image, ax=ax, label=label)
+    if arrows:
+        ax_, ay_ = np.meshgrid(np.linspace(x0, x1, arrows), np.linspace(y0, y1, arrows))
+        grads = np.asarray(field(np.stack([ax_.ravel(), ay_.ravel()], axis=1))[1])
+        ax.quiver(ax_.ravel(), ay_.ravel(), -grads[:, 0], -grads[:, 1], color="w", alpha=0.8,
+                  angles="xy", pivot="mid")
+    for i, (name, (px, py)) in enumerate((points or {}).items()):
+        ax.scatter([px], [py], s=80, color=f"C{i + 1}", edgecolor="k", zorder=3, label=name)
+    if points:
+        ax.legend(loc="upper left", fontsize="small")
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$x_1$", ylabel="$x_2$", title=title)
+    ax.set_aspect("equal")
+    return fig
+
+
+# ----------------------------------------------------------------------------- counts and variances (02)
+__all__ += ["plot_nll_curves", "plot_mean_and_spread"]
+
+
+def plot_nll_curves(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", at=None, logx=False,
+                    symlog_gradient=False, loss_ylim=None, title=None, figsize=(10, 4)):
+    """A likelihood loss (left) and its gradient (right) against one parameter the model predicts.
+
+    curves: mapping label → callable x ↦ (loss, gradient), two arrays shaped like x (e.g. the
+            Poisson loss against a rate, the Gaussian loss against a variance).
+    x:      the values to evaluate at, named by `xlabel`; `gradient_label` names the right axis.
+    at:     optional value of x where each curve gets a dot on both panels (a slider's position).
+    logx:   a log-scaled x axis (variances over decades); symlog_gradient: a symmetric-log gradient
+            axis, for gradients that span many orders of magnitude with either sign.
+    loss_ylim: optional (bottom, top) of the loss axis, to see the minima next to a curve that explodes.
+    Returns the Figure.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_loss, ax_grad = fig.subplots(1, 2)
+    for label, curve in curves.items():
+        value, slope = curve(x)
+        (line,) = ax_loss.plot(x, value, label=label)
+        ax_grad.plot(x, slope, label=label, color=line.get_color())
+        if at is not None:
+            v, s = curve(np.array([float(at)]))
+            ax_loss.plot([at], v, "o", color=line.get_color())
+            ax_grad.plot([at], s, "o", color=line.get_color())
+    ax_loss.set(xlabel=xlabel, ylabel="loss ℓ", title="loss")
+    ax_grad.set(xlabel=xlabel, ylabel=gradient_label, title="gradient")
+    for ax in (ax_loss, ax_grad):
+        if logx:
+            ax.set_xscale("log")
+        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+        ax.grid(alpha=0.3)
+    if symlog_gradient:
+        ax_grad.set_yscale("symlog", linthresh=1.0)
+    if loss_ylim is not None:
+        ax_loss.set_ylim(*loss_ylim)
+    ax_loss.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_mean_and_spread(x, y, models, *, k=2.0, styles=None, title=None, figsize=(7, 4)):
+    """Data points and, per model, a predicted mean with a band mean ± k·std around it.
+
+    models: mapping label → callable x ↦ (mean, std), numpy in, numpy out (a true curve, or a
+            trained net's mean and √variance); evaluated on 200 points over x's range.
+    styles: optional mapping label → matplotlib line keywords (the band takes the line's colour).
+    Returns the Figure.
+    """
+    styles = styles or {}
+    x, y = np.asarray(x), np.asarray(y)
+    grid = np.linspace(x.min(), x.max(), 200)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(x, y, s=10, color="0.4", label="data", zorder=3)
+    for label, model in models.items():
+        mean, std = (np.asarray(a, dtype=np.float64) for a in model(grid))
+        (line,) = ax.plot(grid, mean, label=f"{label}: mean ± {k:g}·std", **styles.get(label, {}))
+        ax.fill_between(grid, mean - k * std, mean + k * std, color=line.get_color(), alpha=0.15)
+    ax.set(xlabel="x", ylabel="y", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+# ----------------------------------------------------------------------------- 00: one constant
+__all__ += ["constant_risk", "plot_constant_risk"]
+
+
+def constant_risk(loss, y, c, *, reduction="mean", **options):
+    """The empirical risk of predicting one constant c for every target y, and its slope dR/dc.
+
+    For each c of the grid `c` this calls the package's own forward and hand-derived backward,
+    `loss(full(c), y, reduction=...)` and `<name>_backward(1, full(c), y, ...)`. Every prediction
+    equals c, so by the chain rule dR/dc = Σᵢ ∂R/∂inputᵢ (the backward's gradient summed).
+    With reduction='none' the per-sample losses ℓᵢ(c) and their slopes are returned instead.
+
+    loss: e.g. `lossedu.functional.mse_loss` (any lossedu loss of (input, target)).
+    Returns (risk, slope): float64 arrays of shape (len(c),), or (len(c), len(y)) for 'none'.
+    """
+    from . import functional
+
+    backward = getattr(functional, f"{loss.__name__}_backward")
+    y = np.asarray(y, dtype=np.float64).ravel()
+    grid = np.atleast_1d(np.asarray(c, dtype=np.float64))
+    risks, slopes = [], []
+    for value in grid:
+        x = np.full_like(y, value)
+        risk = loss(x, y, reduction=reduction, **options)
+        upstream = np.ones_like(y) if reduction == "none" else 1.0
+        grad = backward(upstream, x, y, reduction=reduction, **options)
+        risks.append(risk)
+        slopes.append(grad if reduction == "none" else np.sum(grad))
+    return np.asarray(risks, dtype=np.float64), np.asarray(slopes, dtype=np.float64)
+
+
+def plot_constant_risk(y, losses, *, reduction="mean", c=None, marks=None, styles=None, title=None,
+                       figsize=(12, 3.8)):
+    """Fitting one constant: the data (left), the risk R(c) (middle) and its slope dR/dc (right).
+
+    y:         the targets, drawn as sample index against value; the panels share the value axis.
+    losses:    mapping label → lossedu loss, e.g. `{"L2 (MSE)": LF.mse_loss, "L1": LF.l1_loss}`;
+               curves come from `constant_risk` (the package's forward and backward). With
+               reduction='none' each sample's ℓᵢ(c) is a thin line; otherwise the minimiser on the
+               grid is marked with a dot.
+    c:         the grid of constants (default 301 points from min(y) − 1 to max(y) + 1).
+    marks:     optional mapping label → value drawn as a vertical line on every panel (e.g. what a
+               model learned); styles: optional mapping label → line keywords for those lines.
+    The mean and the median of y are drawn on every panel as black dashed / dotted vertical lines,
+    labelled "mean" and "median" on the data panel.
+    Returns the Figure.
+    """
+    y = np.asarray(y, dtype=np.float64).ravel()
+    grid = np.linspace(y.min() - 1.0, y.max() + 1.0, 301) if c is None else np.asarray(c, dtype=np.float64)
+    marks, styles = marks or {}, styles or {}
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_data, ax_risk, ax_slope = fig.subplots(1, 3, sharex=True)
+    ax_data.scatter(y, np.arange(y.size), s=14, color="0.4", zorder=3, label="data $y_i$")
+    for ax in (ax_data, ax_risk, ax_slope):
+        ax.axvline(np.mean(y), color="k", ls="--", lw=1, label="mean" if ax is ax_data else None)
+        ax.axvline(np.median(y), color="k", ls=":", lw=1.5, label="median" if ax is ax_data else None)
+        for label, value in marks.items():
+            ax.axvline(value, label=label if ax is ax_data else None, **styles.get(label, {}))
+    for i, (label, loss) in enumerate(losses.items()):
+        risk, slope = constant_risk(loss, y, grid, reduction=reduction)
+        color = f"C{i}"
+        if reduction == "none":
+            ax_risk.plot(grid, risk, color=color, lw=0.8, alpha=0.35)
+            ax_slope.plot(grid, slope, color=color, lw=0.8, alpha=0.35)
+            ax_risk.plot([], [], color=color, label=f"{label}: each $\\ell_i(c)$")  # one legend entry
+        else:
+            ax_risk.plot(grid, risk, color=color, label=label)
+            ax_slope.plot(grid, slope, color=color, label=label)
+            best = np.argmin(risk)
+            ax_risk.plot(grid[best], risk[best], "o", color=color, ms=6)
+    ax_data.set(xlabel="value", ylabel="sample i", title="data")
+    ax_risk.set(xlabel="constant c", ylabel=f"R(c)   (reduction='{reduction}')", title="risk")
+    ax_slope.set(xlabel="constant c", ylabel="dR/dc", title="slope (from the _backward)")
+    ax_slope.axhline(0, color="0.6", lw=0.8, zorder=0)
+    for ax in (ax_data, ax_risk, ax_slope):
+        ax.grid(alpha=0.3)
+    ax_data.legend(fontsize="small")
+    ax_risk.legend(fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- margins (notebook 06)
+__all__ += ["plot_margin_losses"]
+
+
+def plot_margin_losses(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
+    """The three margin losses and their gradients, drawn with the package's own forward and backward.
+
+    Top row, `hinge_embedding_loss(x, t, margin)` of one score x for t = 1 and t = −1.
+    Bottom row, the multi-class losses for C = 2 classes, target class y = 0 and scores (u, 0),
+    against the gap u = x_y − x_j: `multi_margin_loss(p, margin)`, `multilabel_margin_loss`
+    (its margin is fixed at 1) and, for comparison, `cross_entropy`; the gradient is ∂ℓ/∂x_y.
+    A dot marks each hinge's gradient exactly at its kink: −1 for hinge_embedding (clamp_min
+    counts the kink as active), 0 for the multi-class kernels (strict z > 0).
+    x: the abscissa (default 601 points on [−2, 3], for both rows). Returns the Figure.
+    """
+    from . import functional as LF
+
+    u = np.linspace(-2.0, 3.0, 601) if x is None else np.asarray(x, dtype=np.float64)
+    fig = Figure(figsize=figsize, layout="constrained")
+    (he_loss, he_grad), (mc_loss, mc_grad) = fig.subplots(2, 2)
+
+    def hinge_embedding(s, t):
+        t = np.full_like(s, t)
+        return (LF.hinge_embedding_loss(s, t, margin, reduction="none"),
+                LF.hinge_embedding_loss_backward(np.ones_like(s), s, t, margin, reduction="none"))
+
+    for t, color in ((1, "C2"), (-1, "C3")):
+        value, slope = hinge_embedding(u, t)
+        he_loss.plot(u, value, color=color, label=f"t = {t:+d}")
+        he_grad.plot(u, slope, color=color, label=f"t = {t:+d}")
+    kink = np.array([float(margin)])
+    he_grad.plot(kink, hinge_embedding(kink, -1)[1], "o", color="C3", label="value at x = margin")
+    he_loss.set(xlabel="score x (usually a distance)", ylabel="loss", title=f"hinge_embedding_loss, margin = {margin:g}")
+    he_grad.set(xlabel="score x (usually a distance)", ylabel="∂ℓ/∂x", title="its gradient")
+
+    def two_class(s):
+        scores = np.stack([s, np.zeros_like(s)], axis=1)
+        return scores, np.zeros(s.size, dtype=np.int64), np.ones(s.size)
+
+    def multi_margin(s):
+        scores, y, g = two_class(s)
+        return (LF.multi_margin_loss(scores, y, p, margin, reduction="none"),
+                LF.multi_margin_loss_backward(g, scores, y, p, margin, reduction="none")[:, 0])
+
+    def multilabel(s):
+        scores, y, g = two_class(s)
+        target = np.stack([y, np.full_like(y, -1)], axis=1)  # class 0, then the terminator
+        return (LF.multilabel_margin_loss(scores, target, reduction="none"),
+                LF.multilabel_margin_loss_backward(g, scores, target, reduction="none")[:, 0])
+
+    def softmax(s):
+        scores, y, g = two_class(s)
+        return (LF.cross_entropy(scores, y, reduction="none"),
+                LF.cross_entropy_backward(g, scores, y, reduction="none")[:, 0])
+
+    curves = {
+        f"multi_margin_loss (p = {p}, margin = {margin:g})": (multi_margin, dict(color="C0", lw=2)),
+        "multilabel_margin_loss (margin 1)": (multilabel, dict(color="C1", ls="--")),
+        "cross_entropy (for comparison)": (softmax, dict(color="0.5", ls=":")),
+    }
+    for label, (curve, style) in curves.items():
+        value, slope = curve(u)
+        mc_loss.plot(u, value, label=label, **style)
+        mc_grad.plot(u, slope, label=label, **style)
+    mc_grad.plot(kink, multi_margin(kink)[1], "o", color="C0", label="value at u = margin")
+    mc_loss.set(xlabel="gap u = x_y − x_j (C = 2)", ylabel="loss", title="multi-class margin losses")
+    mc_grad.set(xlabel="gap u = x_y − x_j (C = 2)", ylabel="∂ℓ/∂x_y", title="their gradient")
+    for ax in (he_loss, he_grad, mc_loss, mc_grad):
+        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+        ax.axvline(margin, color="0.8", lw=0.8, ls="--", zorder=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    return fig
+
+
+# ----------------------------------------------------------------------------- KL divergence / distillation (notebook 04)
+__all__ += ["kl_two_classes", "plot_kl_two_classes", "plot_forward_reverse_kl", "plot_class_probabilities"]
+
+
+def kl_two_classes(p, z):
+    """Both KLs between P = (p, 1 − p) and Q = (σ(z), 1 − σ(z)), and their gradients in the logit z.
+
+    Returns (q, forward, reverse, forward_grad, reverse_grad), arrays of the shape of z:
+      forward  = KL(P‖Q) = kl_div(log Q, P)  and  ∂/∂z = (∂/∂ log Q)·(∂ log Q/∂z) = q − p, the chain
+                 rule applied to the package's `kl_div_backward` (−P) and log σ' = (1 − q, −q);
+      reverse  = KL(Q‖P) = kl_div(log P, Q)  and  ∂/∂z = q(1 − q)·(logit q − logit p), derived by
+                 hand (kl_div_backward differentiates the input only, and here Q is the target).
+    """
+    from . import functional as LF
+
+    z = np.asarray(z, dtype=np.float64)
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must be strictly between 0 and 1, got {p}")
+    q = 1.0 / (1.0 + np.exp(-z))
+    log_q = np.stack([-np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)], axis=-1)  # log σ(z), log σ(−z)
+    P = np.broadcast_to(np.array([p, 1.0 - p]), log_q.shape)
+    forward = LF.kl_div(log_q, P, reduction="none").sum(axis=-1)
+    reverse = LF.kl_div(np.log(P), np.exp(log_q), reduction="none").sum(axis=-1)
+    d_log_q = LF.kl_div_backward(np.ones_like(log_q), log_q, P, reduction="none")  # = −P
+    forward_grad = d_log_q[..., 0] * (1.0 - q) + d_log_q[..., 1] * (-q)
+    reverse_grad = q * (1.0 - q) * (z - np.log(p / (1.0 - p)))
+    return q, forward, reverse, forward_grad, reverse_grad
+
+
+def plot_kl_two_classes(p=0.3, z=None, *, title=None, figsize=(10, 4)):
+    """KL(P‖Q) and KL(Q‖P) for two classes (left) and their gradients in Q's logit (right).
+
+    P = (p, 1 − p) is fixed, Q = (q, 1 − q) with q = σ(z); the x axis is q (z defaults to 601
+    points on [−7, 7]). Both KLs are 0 at q = p; the forward one blows up as q → 0 or 1 where
+    P has mass, the reverse one stays finite there. See `kl_two_classes` for the formulas.
+    Returns the Figure.
+    """
+    z = np.linspace(-7.0, 7.0, 601) if z is None else np.asarray(z, dtype=np.float64)
+    q, forward, reverse, forward_grad, reverse_grad = kl_two_classes(p, z)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_loss, ax_grad = fig.subplots(1, 2)
+    for label, value, slope in (("forward KL(P‖Q)", forward, forward_grad), ("reverse KL(Q‖P)", reverse, reverse_grad)):
+        (line,) = ax_loss.plot(q, value, label=label)
+        ax_grad.plot(q, slope, label=label, color=line.get_color())
+    ax_loss.set(xlabel="q = Q(class 0)", ylabel="KL (nats)", title=f"loss, P = ({p:.2f}, {1 - p:.2f})",
+                ylim=(-0.1, max(3.0, 1.2 * float(np.max(reverse)))))
+    ax_grad.set(xlabel="q = Q(class 0)", ylabel="∂KL/∂z  (z = logit of q)", title="gradient in the logit")
+    for ax in (ax_loss, ax_grad):
+        ax.axvline(p, color="0.6", ls=":", lw=1, zorder=0)
+        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+        ax.grid(alpha=0.3)
+    ax_loss.legend()
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_forward_reverse_kl(log_p, mean, std, support, *, title=None, figsize=(11, 4)):
+    """A fixed distribution P and a one-Gaussian Q(mean, std) on the same points, and both KLs.
+
+    log_p:   log-probabilities of P on `support` (e.g. `lossedu.data.log_gaussian_mixture`);
+    Q:       `log_gaussian_mixture(support, [mean], [std])`.
+    Left:  P and Q, with KL(P‖Q) and KL(Q‖P) in the title. Right: both KLs as Q's mean slides over
+    the support at this std, their minima marked: forward KL is mean-seeking (Q covers all of P),
+    reverse KL is mode-seeking (Q sits on one mode). Every KL is `lossedu.functional.kl_div` with
+    log_target=True, reduction summed over the support. Returns the Figure.
+    """
+    from . import functional as LF
+    from .data import log_gaussian_mixture
+
+    support, log_p = np.asarray(support, dtype=np.float64), np.asarray(log_p, dtype=np.float64)
+    if support.ndim != 1 or support.shape != log_p.shape:
+        raise ValueError(f"support and log_p must be 1-D of the same length, got {support.shape} and {log_p.shape}")
+    log_q = log_gaussian_mixture(support, [mean], [std])
+    forward = float(LF.kl_div(log_q, log_p, reduction="sum", log_target=True))  # KL(P‖Q)
+    reverse = float(LF.kl_div(log_p, log_q, reduction="sum", log_target=True))  # KL(Q‖P)
+    means = np.linspace(support.min(), support.max(), 81)
+    log_qs = np.stack([log_gaussian_mixture(support, [m], [std]) for m in means])
+    forward_curve = LF.kl_div(log_qs, log_p, reduction="none", log_target=True).sum(axis=1)
+    reverse_curve = LF.kl_div(log_p, log_qs, reduction="none", log_target=True).sum(axis=1)
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_pq, ax_kl = fig.subplots(1, 2)
+    ax_pq.fill_between(support, np.exp(log_p), color="0.6", alpha=0.5, label="P (fixed)")
+    ax_pq.plot(support, np.exp(log_q), color="C3", lw=2, label=f"Q = N({mean:.2f}, {std:.2f}²)")
+    ax_pq.set(xlabel="x", ylabel="probability", title=f"KL(P‖Q) = {forward:.3f}    KL(Q‖P) = {reverse:.3f}")
+    ax_pq.legend(fontsize="small")
+    for label, curve, color in (("forward KL(P‖Q)", forward_curve, "C0"), ("reverse KL(Q‖P)", reverse_curve, "C1")):
+        ax_kl.plot(means, curve, color=color, label=label)
+        best = np.argmin(curve)
+        ax_kl.plot(means[best], curve[best], "o", color=color)
+    ax_kl.axvline(mean, color="C3", lw=1.5)
+    ax_kl.set(xlabel="mean of Q", ylabel="KL (nats)", title=f"both KLs against Q's mean (std {std:.2f})",
+              ylim=(0, min(float(max(forward_curve.max(), reverse_curve.max())), 10.0) * 1.05))
+    ax_kl.legend(fontsize="small")
+    for ax in (ax_pq, ax_kl):
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_class_probabilities(models, *, lim=(-2.0, 2.0), resolution=120, points=None, title=None, size=3.5):
+    """What models believe over the square [lim]²: each class's probability mixed into one colour.
+
+    models: mapping label → callable x ↦ probabilities, x an (n, 2) float64 array, the result
+            (n, C) with rows summing to 1 (a teacher's softmax, a trained student's).
+    A pixel's colour is Σ_c p_c·colour_c (matplotlib's C0, C1, …): pure where a model is sure,
+    greyish where it hesitates. points: optional (n, 2) array drawn as small dots (the training
+    inputs). One panel per model, side by side. Returns the Figure.
+    """
+    from matplotlib.colors import to_rgb
+
+    g = np.linspace(lim[0], lim[1], int(resolution))
+    gx, gy = np.meshgrid(g, g)
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    fig = Figure(figsize=(size * len(models), size + 0.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(models)))
+    for ax, (label, model) in zip(axes, models.items()):
+        probs = np.asarray(model(grid), dtype=np.float64)
+        palette = np.array([to_rgb(f"C{c}") for c in range(probs.shape[1])])
+        image = np.clip(probs @ palette, 0.0, 1.0).reshape(len(g), len(g), 3)
+        ax.imshow(image, origin="lower", extent=(lim[0], lim[1], lim[0], lim[1]), interpolation="nearest")
+        if points is not None:
+            ax.scatter(*np.asarray(points).T, s=3, color="k", alpha=0.4)
+        ax.set(title=label, xlabel="$x_1$", ylabel="$x_2$")
+    if title:
+        fig.suptitle(title)
+    return fig
