@@ -28,10 +28,11 @@ lab: $(STAMP)
 # .venv's Python (--nbval-current-env); --nbval-lax checks that each cell runs without error
 # (its asserts included) rather than comparing outputs, which are not committed.
 # --dist loadfile keeps each notebook's cells on one worker, in order; tests/nbtiming.py prints
-# each notebook's execution time. Either pytest failing fails the target.
+# each notebook's execution time; a cell running over 300 s fails (a hung kernel must not eat CI).
+# Either pytest failing fails the target.
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) tests
-	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env -p tests.nbtiming notebooks/
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p tests.nbtiming notebooks/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
