@@ -483,3 +483,31 @@ def blobs(n=150, centers=((-1.5, -0.5), (1.5, -0.5), (0.0, 1.8)), spread=0.7, se
     y = np.repeat(np.arange(classes, dtype=np.int64), [n // classes + (k < n % classes) for k in range(classes)])
     x = centers[y] + spread * rng.standard_normal((n, 2))
     return x, y
+
+
+# ----------------------------------------------------------------------------- choosing a loss (notebook 09)
+__all__ += ["flip_labels"]
+
+
+def flip_labels(y, fraction, classes=None, seed=0):
+    """Symmetric label noise: change round(fraction·N) randomly chosen labels to another class.
+
+    Each chosen label k becomes one of the other classes, uniformly at random (never k itself,
+    so exactly that many labels are wrong). `classes` defaults to max(y) + 1.
+
+    Returns (noisy, flipped): noisy an int64 copy of y (y itself is left alone), flipped the
+    sorted int64 indices of the labels that were changed.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"y must be a 1-D array of integer class labels, got dtype {y.dtype} and shape {y.shape}")
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+    classes = int(y.max()) + 1 if classes is None else int(classes)
+    if classes < 2 or y.min() < 0 or y.max() >= classes:
+        raise ValueError(f"classes must be at least 2 and cover every label in y, got {classes}")
+    rng = np.random.default_rng(seed)
+    flipped = np.sort(rng.choice(y.size, int(round(fraction * y.size)), replace=False)).astype(np.int64)
+    noisy = y.astype(np.int64)  # a copy
+    noisy[flipped] = (noisy[flipped] + rng.integers(1, classes, size=flipped.size)) % classes
+    return noisy, flipped

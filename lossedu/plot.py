@@ -856,3 +856,63 @@ def plot_class_probabilities(models, *, lim=(-2.0, 2.0), resolution=120, points=
     if title:
         fig.suptitle(title)
     return fig
+
+
+# ----------------------------------------------------------------------------- calibration (notebook 09)
+__all__ += ["reliability", "plot_reliability"]
+
+
+def reliability(probabilities, labels, bins=10):
+    """The numbers behind a reliability diagram, and the expected calibration error.
+
+    probabilities: (N, C) predicted class probabilities; labels: (N,) integer true classes.
+    Each sample's confidence is its largest probability, and it is correct when that class is
+    the label. The confidences are put into `bins` equal bins of [0, 1] (1.0 goes into the last).
+    Returns a dict of float64 arrays of length `bins` — "confidence" (mean confidence per bin,
+    NaN where empty), "accuracy" (fraction correct per bin, NaN where empty), "count" — and
+    "ece" = Σ_b (count_b / N)·|accuracy_b − confidence_b|, a number (0 for a calibrated model).
+    """
+    p, labels = np.asarray(probabilities, dtype=np.float64), np.asarray(labels)
+    if p.ndim != 2 or labels.shape != (p.shape[0],):
+        raise ValueError(f"probabilities must be (N, C) and labels (N,), got {p.shape} and {labels.shape}")
+    if int(bins) != bins or bins < 1:
+        raise ValueError(f"bins must be a positive integer, got {bins!r}")
+    bins = int(bins)
+    confidence = p.max(axis=1)
+    correct = (p.argmax(axis=1) == labels).astype(np.float64)
+    which = np.minimum((confidence * bins).astype(np.int64), bins - 1)
+    count = np.bincount(which, minlength=bins).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_confidence = np.bincount(which, weights=confidence, minlength=bins) / count
+        accuracy = np.bincount(which, weights=correct, minlength=bins) / count
+    filled = count > 0
+    ece = float(np.sum(count[filled] / p.shape[0] * np.abs(accuracy[filled] - mean_confidence[filled])))
+    return {"confidence": mean_confidence, "accuracy": accuracy, "count": count, "ece": ece}
+
+
+def plot_reliability(models, labels, bins=10, *, title=None, size=4.0):
+    """Reliability diagrams side by side: accuracy against confidence, one panel per model.
+
+    models: mapping panel title → (N, C) predicted probabilities for the same labels (N,).
+    Bars show each bin's accuracy at its mean confidence; the diagonal is perfect calibration
+    (bars below it: over-confident, above it: under-confident). The ECE is in each title.
+    Returns the Figure.
+    """
+    fig = Figure(figsize=(size * len(models), size), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(models)))
+    width = 1.0 / bins
+    for i, (ax, (name, probabilities)) in enumerate(zip(axes, models.items())):
+        r = reliability(probabilities, labels, bins)
+        filled = r["count"] > 0
+        left = np.arange(bins) * width
+        ax.bar(left[filled], r["accuracy"][filled], width=width, align="edge", color=f"C{i}", alpha=0.6,
+               edgecolor="k", label="accuracy in bin")
+        ax.plot(r["confidence"][filled], r["accuracy"][filled], "o", color="k", ms=3, label="(confidence, accuracy)")
+        ax.plot([0, 1], [0, 1], ":", color="0.3", label="calibrated")
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (max probability)", ylabel="accuracy",
+               title=f"{name}\nECE = {r['ece']:.3f}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small", loc="upper left")
+    if title:
+        fig.suptitle(title)
+    return fig
