@@ -41,8 +41,13 @@ class History:
 
 
 def _as_tensor(value, dtype):
-    """numpy or tensor → tensor of the model's dtype (data are float64, a Linear is float32)."""
-    return torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value, dtype=dtype)
+    """numpy or tensor → tensor; floats take the model's dtype (data are float64, a Linear is float32).
+
+    Integer arrays stay integers (as int64): they are class indices or CTC labels, which the
+    classification losses require as int64 and would refuse as floats.
+    """
+    t = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+    return t.long() if not (t.is_floating_point() or t.dtype == torch.bool) else t.to(dtype)
 
 
 def _model_dtype(model):
@@ -99,7 +104,8 @@ def fit(model, loss_fn, x, y, *, steps, lr, optimizer="sgd", seed=0, progress=Fa
     """Train `model` on (x, y) by full-batch gradient descent; return its History.
 
     Each step: prediction = model(x), loss = loss_fn(prediction, y), backward, update.
-    x and y may be numpy arrays or tensors; they are cast to the model's dtype.
+    x and y may be numpy arrays or tensors; floats are cast to the model's dtype, integer
+    targets (class indices) stay int64.
     `optimizer` is "sgd" or "adam". `seed` seeds torch's generator for the duration of the
     run only (for models with dropout or other randomness), leaving the caller's state alone.
     `progress=True` shows an ipywidgets bar in Jupyter and nothing headless.

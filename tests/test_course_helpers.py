@@ -96,6 +96,19 @@ def test_fit_casts_data_to_the_models_dtype():
     assert np.isfinite(history.losses).all()
 
 
+def test_fit_keeps_class_indices_integer():
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    y = (x[:, 0] > 0).astype(np.int64)
+    seen = []
+
+    def loss(logits, target):
+        seen.append(target.dtype)
+        return F.cross_entropy(logits, target)
+
+    train.fit(torch.nn.Linear(2, 2).double(), loss, x, y, steps=2, lr=0.1)
+    assert seen == [torch.int64, torch.int64]
+
+
 def test_fit_does_not_disturb_the_callers_torch_generator():
     x, y = _line_data()
     torch.manual_seed(5)
