@@ -89,6 +89,15 @@ def plot_histories(histories, *, styles=None, logy=False, title=None, figsize=(6
     return fig
 
 
+def _data_figure(x, y, figsize, *, size):
+    """A Figure with the (x, y) data scattered in grey, and 200 grid points over x's range to draw on."""
+    x, y = np.asarray(x), np.asarray(y)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.subplots()
+    ax.scatter(x, y, s=size, color="0.4", label="data", zorder=3)
+    return fig, ax, np.linspace(x.min(), x.max(), 200)
+
+
 def plot_fit(x, y, lines, *, styles=None, title=None, figsize=(6, 4)):
     """Data points and fitted lines (or curves).
 
@@ -97,11 +106,7 @@ def plot_fit(x, y, lines, *, styles=None, title=None, figsize=(6, 4)):
     Returns the Figure.
     """
     styles = styles or {}
-    x, y = np.asarray(x), np.asarray(y)
-    grid = np.linspace(x.min(), x.max(), 200)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.subplots()
-    ax.scatter(x, y, s=14, color="0.4", label="data", zorder=3)
+    fig, ax, grid = _data_figure(x, y, figsize, size=14)
     for label, line in lines.items():
         if callable(line):
             fitted = line(grid)
@@ -554,11 +559,7 @@ def plot_mean_and_spread(x, y, models, *, k=2.0, styles=None, title=None, figsiz
     Returns the Figure.
     """
     styles = styles or {}
-    x, y = np.asarray(x), np.asarray(y)
-    grid = np.linspace(x.min(), x.max(), 200)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.subplots()
-    ax.scatter(x, y, s=10, color="0.4", label="data", zorder=3)
+    fig, ax, grid = _data_figure(x, y, figsize, size=10)
     for label, model in models.items():
         mean, std = (np.asarray(a, dtype=np.float64) for a in model(grid))
         (line,) = ax.plot(grid, mean, label=f"{label}: mean ± {k:g}·std", **styles.get(label, {}))
