@@ -41,6 +41,36 @@ def pointwise(loss, **options):
     return curve
 
 
+def _loss_gradient_figure(curves, x, *, xlabel, loss_label, gradient_label, at=None, title=None,
+                          figsize=(10, 4)):
+    """The two panels every loss figure shares: losses (left) and their gradients (right) against x.
+
+    curves: mapping label → callable x ↦ (loss, gradient), or label → (callable, line keywords).
+    at:     optional value of x where each curve gets a dot on both panels (a slider's position).
+    Returns (fig, ax_loss, ax_grad), so a caller can add what is particular to its figure.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_loss, ax_grad = fig.subplots(1, 2)
+    for label, curve in curves.items():
+        curve, style = curve if isinstance(curve, tuple) else (curve, {})
+        value, slope = curve(x)
+        (line,) = ax_loss.plot(x, value, label=label, **style)
+        ax_grad.plot(x, slope, label=label, **{"color": line.get_color(), **style})
+        if at is not None:
+            v, g = curve(np.array([float(at)]))
+            ax_loss.plot([at], v, "o", color=line.get_color())
+            ax_grad.plot([at], g, "o", color=line.get_color())
+    ax_loss.set(xlabel=xlabel, ylabel=loss_label, title="loss")
+    ax_grad.set(xlabel=xlabel, ylabel=gradient_label, title="gradient")
+    for ax in (ax_loss, ax_grad):
+        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+        ax.grid(alpha=0.3)
+    ax_loss.legend()
+    if title:
+        fig.suptitle(title)
+    return fig, ax_loss, ax_grad
+
+
 def plot_losses_and_gradients(curves, d=None, *, title=None, figsize=(10, 4)):
     """Several losses (left) and their gradients (right) against d = input − target.
 
@@ -49,21 +79,12 @@ def plot_losses_and_gradients(curves, d=None, *, title=None, figsize=(10, 4)):
     Returns the Figure.
     """
     d = np.linspace(-3.0, 3.0, 601) if d is None else np.asarray(d, dtype=np.float64)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax_loss, ax_grad = fig.subplots(1, 2)
-    for label, curve in curves.items():
-        value, slope = curve(d)
-        (line,) = ax_loss.plot(d, value, label=label)
-        ax_grad.plot(d, slope, label=label, color=line.get_color())
-    ax_loss.set(xlabel="d = input − target", ylabel="loss ℓ(d)", title="loss")
-    ax_grad.set(xlabel="d = input − target", ylabel="∂ℓ/∂input", title="gradient")
+    fig, ax_loss, ax_grad = _loss_gradient_figure(
+        curves, d, xlabel="d = input − target", loss_label="loss ℓ(d)", gradient_label="∂ℓ/∂input",
+        title=title, figsize=figsize,
+    )
     for ax in (ax_loss, ax_grad):
-        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-        ax.grid(alpha=0.3)
-    ax_loss.legend()
-    if title:
-        fig.suptitle(title)
     return fig
 
 
@@ -279,21 +300,8 @@ def plot_loss_and_gradient_vs(curves, x, *, xlabel, gradient_label="∂ℓ/∂in
     Returns the Figure (loss left, gradient right, one colour per curve).
     """
     x = np.asarray(x, dtype=np.float64)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax_loss, ax_grad = fig.subplots(1, 2)
-    for label, curve in curves.items():
-        curve, style = curve if isinstance(curve, tuple) else (curve, {})
-        value, slope = curve(x)
-        (line,) = ax_loss.plot(x, value, label=label, **style)
-        ax_grad.plot(x, slope, label=label, **{"color": line.get_color(), **style})
-    ax_loss.set(xlabel=xlabel, ylabel="loss", title="loss")
-    ax_grad.set(xlabel=xlabel, ylabel=gradient_label, title="gradient")
-    for ax in (ax_loss, ax_grad):
-        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-        ax.grid(alpha=0.3)
-    ax_loss.legend()
-    if title:
-        fig.suptitle(title)
+    fig, _, _ = _loss_gradient_figure(curves, x, xlabel=xlabel, loss_label="loss", gradient_label=gradient_label,
+                                      title=title, figsize=figsize)
     return fig
 
 
@@ -523,30 +531,17 @@ def plot_nll_curves(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", at=N
     Returns the Figure.
     """
     x = np.asarray(x, dtype=np.float64)
-    fig = Figure(figsize=figsize, layout="constrained")
-    ax_loss, ax_grad = fig.subplots(1, 2)
-    for label, curve in curves.items():
-        value, slope = curve(x)
-        (line,) = ax_loss.plot(x, value, label=label)
-        ax_grad.plot(x, slope, label=label, color=line.get_color())
-        if at is not None:
-            v, s = curve(np.array([float(at)]))
-            ax_loss.plot([at], v, "o", color=line.get_color())
-            ax_grad.plot([at], s, "o", color=line.get_color())
-    ax_loss.set(xlabel=xlabel, ylabel="loss ℓ", title="loss")
-    ax_grad.set(xlabel=xlabel, ylabel=gradient_label, title="gradient")
-    for ax in (ax_loss, ax_grad):
-        if logx:
+    fig, ax_loss, ax_grad = _loss_gradient_figure(
+        curves, x, xlabel=xlabel, loss_label="loss ℓ", gradient_label=gradient_label, at=at,
+        title=title, figsize=figsize,
+    )
+    if logx:
+        for ax in (ax_loss, ax_grad):
             ax.set_xscale("log")
-        ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-        ax.grid(alpha=0.3)
     if symlog_gradient:
         ax_grad.set_yscale("symlog", linthresh=1.0)
     if loss_ylim is not None:
         ax_loss.set_ylim(*loss_ylim)
-    ax_loss.legend()
-    if title:
-        fig.suptitle(title)
     return fig
 
 
