@@ -11,7 +11,7 @@ JOBS   ?= 2
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test venv clean
+.PHONY: lab test venv walkthrough clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +34,12 @@ test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) tests
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p tests.nbtiming notebooks/
 
+# Optional, for maintainers: open every notebook in a real JupyterLab in headless Chromium, Run All,
+# and drag every slider (tools/walkthrough.py). Needs Debian's chromium (apt-get install chromium);
+# installs the playwright driver into .venv on first use. NOTEBOOKS="01_regression.ipynb" picks some.
+walkthrough: $(STAMP)
+	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet playwright
+	$(PY) tools/walkthrough.py $(NOTEBOOKS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis walkthrough

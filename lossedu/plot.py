@@ -153,17 +153,19 @@ def _control(name, spec):
     """
     if isinstance(spec, W.Widget):
         return spec
+    # "initial": the label takes the width its text needs; the default cuts "label_smoothing" short.
+    style = {"description_width": "initial"}
     if isinstance(spec, bool):
-        return W.Checkbox(value=spec, description=name)
+        return W.Checkbox(value=spec, description=name, style=style)
     if isinstance(spec, list):
-        return W.Dropdown(options=spec, value=spec[0], description=name)
+        return W.Dropdown(options=spec, value=spec[0], description=name, style=style)
     if isinstance(spec, tuple) and 2 <= len(spec) <= 4 and all(isinstance(v, (int, float)) for v in spec):
         lo, hi = spec[:2]
         integer = all(isinstance(v, int) and not isinstance(v, bool) for v in spec)
         step = spec[2] if len(spec) > 2 else (1 if integer else (hi - lo) / 100)
         value = spec[3] if len(spec) > 3 else (lo + hi) // 2 if integer else (lo + hi) / 2
         slider = W.IntSlider if integer else W.FloatSlider
-        return slider(value=value, min=lo, max=hi, step=step, description=name)
+        return slider(value=value, min=lo, max=hi, step=step, description=name, style=style)
     raise TypeError(
         f"control {name!r}: expected a widget, a bool, a list of options or a (min, max[, step[, value]]) "
         f"tuple, got {spec!r} (fix other arguments with functools.partial)"

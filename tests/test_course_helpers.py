@@ -241,6 +241,9 @@ def test_interactive_shorthands():
     ui.controls["x"].value = 0.25
     assert ui.kwargs["x"] == 0.25
     assert plot._control("s", (0.0, 2.0)).value == 1.0
+    # long names such as label_smoothing must not be cut short next to their control
+    for spec in [(0.0, 1.0), (1, 9), True, ["a", "b"]]:
+        assert plot._control("label_smoothing", spec).style.description_width == "initial"
 
 
 def test_interactive_refuses_what_it_cannot_make_a_control_of():

@@ -1,0 +1,295 @@
+"""Walk through the course in a real JupyterLab, in a real (headless) browser, as a new learner would.
+
+    python tools/walkthrough.py [--chromium /usr/bin/chromium] [--out walkthrough/] [NN_name.ipynb ...]
+
+(`make walkthrough` runs it.) For every notebook: open it in JupyterLab, Run ▸ Run All Cells from the
+menu, wait until the kernel is idle, then
+
+* check that every code cell ran (it has an execution count) and none produced an error;
+* check that every widget rendered (no "Error displaying widget", no widget left loading);
+* for every `lossedu.plot.interactive` UI: move each control as a user would (drag a slider's
+  handle with the mouse, pick another dropdown entry, click a checkbox) and check the figure below it
+  was redrawn (its image changed), saving a screenshot of the UI after the move.
+
+The notebooks are copied to a temporary folder first, so JupyterLab's autosave never writes outputs
+into the repository. Needs Chromium (Debian: `apt-get install chromium`) and the `playwright` Python
+package (which drives it; no browser download). Exits 1 if any notebook fails a check; prints a
+table of what it did and writes the screenshots to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "lossedu-walkthrough"
+# Chromium on a closed network: without these it keeps trying (and failing) to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update",
+]
+# JupyterLab user settings: render every cell (no windowing, so off-screen cells are in the DOM)
+# and no "news" pop-up over the notebook.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
+
+# In the page: every Interactive UI is a VBox whose last child is an Output widget.
+FIND_UIS = """() => {
+  const boxes = [...document.querySelectorAll('.widget-vbox')].filter(
+      b => b.lastElementChild && b.lastElementChild.classList.contains('widget-output'));
+  return boxes.map((b, i) => {
+    b.setAttribute('data-walkthrough-ui', String(i));
+    return [...b.children].slice(0, -1).map((c, j) => {
+      c.setAttribute('data-walkthrough-control', `${i}-${j}`);
+      const kind = c.classList.contains('widget-slider') ? 'slider'
+                 : c.classList.contains('widget-dropdown') ? 'dropdown'
+                 : c.classList.contains('widget-checkbox') ? 'checkbox' : 'other';
+      const label = [...c.querySelectorAll('.widget-label, .widget-label-basic')]
+          .map(l => l.textContent.replace(/\u200b/g, '').trim()).find(t => t);
+      return {kind, name: label || `control ${j}`};
+    });
+  });
+}"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_lab(folder, settings_dir, port):
+    """JupyterLab serving `folder` on localhost:port, with the walkthrough's user settings."""
+    for name, value in LAB_SETTINGS.items():
+        path = Path(settings_dir) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings_dir))
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+           f"--IdentityProvider.token={TOKEN}", f"--notebook-dir={folder}", "--allow-root"]
+    lab = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+            return lab, url
+        except OSError:
+            time.sleep(0.5)
+    lab.kill()
+    raise RuntimeError("JupyterLab did not start within 60 s")
+
+
+def saved_problems(page, path):
+    """Save the notebook from the browser and read what the kernel really did from the file."""
+    before = path.stat().st_mtime_ns
+    page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+    page.keyboard.press("Control+s")
+    if not wait_for(lambda: path.stat().st_mtime_ns != before, 20):
+        return ["the notebook could not be saved"]
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    problems = []
+    not_run = [i for i, c in enumerate(cells) if c.get("execution_count") is None]
+    if not_run:
+        problems.append(f"{len(not_run)} of {len(cells)} code cells did not run (first: code cell {not_run[0]})")
+    for i, cell in enumerate(cells):
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "error":
+                problems.append(f"code cell {i}: {output['ename']}: {output['evalue'][:200]}")
+    return problems
+
+
+def shut_down_kernels(url):
+    sessions = json.load(urllib.request.urlopen(f"{url}/api/sessions?token={TOKEN}"))
+    for session in sessions:
+        request = urllib.request.Request(f"{url}/api/sessions/{session['id']}?token={TOKEN}", method="DELETE")
+        urllib.request.urlopen(request)
+
+
+def image_digest(ui):
+    """A digest of the figure(s) an Interactive UI currently shows, or None while it shows none."""
+    sources = ui.locator(".widget-output img").evaluate_all("imgs => imgs.map(i => i.src)")
+    return hashlib.sha1("".join(sources).encode()).hexdigest() if sources else None
+
+
+def kernel_idle(page):
+    return any("Idle" in s for s in page.locator(".jp-StatusBar-Widget").all_inner_texts())
+
+
+def settle(page, ui, quiet=1.5, timeout=60):
+    """Wait until the kernel is idle and the UI's figure has not changed for `quiet` seconds."""
+    end, last, since = time.monotonic() + timeout, image_digest(ui), time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.25)
+        now = image_digest(ui)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet and kernel_idle(page):
+            return
+
+
+def wait_for(predicate, timeout, interval=0.25):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+def run_all(page, timeout):
+    """Run ▸ Run All Cells, then wait until no cell is queued or running and the kernel is idle."""
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    wait_for(lambda: "[*]" in " ".join(page.locator(".jp-InputPrompt").all_inner_texts()), 30)
+
+    def finished():
+        prompts = " ".join(page.locator(".jp-InputPrompt").all_inner_texts())
+        return "[*]" not in prompts and kernel_idle(page)
+
+    if not wait_for(finished, timeout, interval=0.5):
+        raise TimeoutError(f"cells still running after {timeout} s")
+    time.sleep(1.0)  # let the last outputs and widget views render
+
+
+def move(page, control, kind):
+    """Change one control the way a user would; returns a description of the change."""
+    if kind == "slider":
+        handle = control.locator(".noUi-handle").first
+        readout = control.locator(".widget-readout").first
+        before = readout.inner_text()
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        for dx in (15, 30, 45, 60):  # a short drag to the right, as a hand would do it
+            page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2)
+        page.mouse.up()
+        after = readout.inner_text()
+        if after == before:  # the handle was at the right end: drag left instead
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.mouse.move(box["x"] + box["width"] / 2 - 60, box["y"] + box["height"] / 2, steps=4)
+            page.mouse.up()
+            after = readout.inner_text()
+        return f"{before} → {after}"
+    if kind == "dropdown":
+        select = control.locator("select").first
+        options = select.locator("option").all_inner_texts()
+        before = select.evaluate("s => s.options[s.selectedIndex].text")
+        choice = next(o for o in options if o != before)
+        select.select_option(label=choice)
+        return f"{before} → {choice}"
+    if kind == "checkbox":
+        box = control.locator("input[type=checkbox]").first
+        before = box.is_checked()
+        box.click()
+        return f"{before} → {box.is_checked()}"
+    return "not moved (unknown control)"
+
+
+def walk(page, url, folder, name, out, timeout):
+    """Open, run and exercise one notebook; returns (problems, rows of slider moves, seconds)."""
+    problems, rows = [], []
+    page.goto(f"{url}/lab/tree/{name}?reset&token={TOKEN}")  # reset: only this notebook open
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    wait_for(lambda: kernel_idle(page), 60)
+    start = time.monotonic()
+    run_all(page, timeout)
+    seconds = time.monotonic() - start
+
+    problems += saved_problems(page, folder / name)
+    body = page.locator(".jp-Notebook").inner_text()
+    for marker in ("Error displaying widget", "Loading widget..."):
+        if marker in body:
+            problems.append(f"a widget shows {marker!r}")
+
+    uis = page.evaluate(FIND_UIS)
+    for i, controls in enumerate(uis):
+        ui = page.locator(f"[data-walkthrough-ui='{i}']")
+        ui.scroll_into_view_if_needed()
+        if not wait_for(lambda: image_digest(ui), 20):
+            problems.append(f"widget {i}: no figure shown")
+            continue
+        for j, control in enumerate(controls):
+            before = image_digest(ui)
+            element = page.locator(f"[data-walkthrough-control='{i}-{j}']")
+            t0 = time.monotonic()
+            change = move(page, element, control["kind"])
+            after = wait_for(lambda: (d := image_digest(ui)) not in (None, before) and d, 30)
+            redraw = time.monotonic() - t0
+            # A drag sends several values and each one redraws: wait for the last figure to settle.
+            settle(page, ui)
+            ok = bool(after)
+            if not ok:
+                problems.append(f"widget {i} control {control['name']!r} ({change}): figure not redrawn")
+            shot = out / f"{Path(name).stem}-ui{i}-{j}.png"
+            ui.screenshot(path=str(shot))
+            rows.append((name, i, control["name"], control["kind"], change, "redrawn" if ok else "NOT redrawn",
+                         f"{redraw:.1f} s"))
+    return problems, rows, seconds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", help="notebook file names (default: all in notebooks/)")
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--out", default=str(ROOT / "walkthrough"), help="folder for screenshots")
+    parser.add_argument("--timeout", type=float, default=180, help="seconds allowed per notebook")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright  # only this tool needs it
+
+    names = args.notebooks or sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failures, all_rows = {}, []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, settings = Path(tmp) / "notebooks", Path(tmp) / "settings"
+        shutil.copytree(ROOT / "notebooks", folder)
+        lab, url = start_lab(folder, settings, free_port())
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                for name in names:
+                    try:
+                        problems, rows, seconds = walk(page, url, folder, name, out, args.timeout)
+                    except Exception as exc:  # one broken notebook must not hide the others
+                        problems, rows, seconds = [f"{type(exc).__name__}: {exc}"], [], float("nan")
+                    page.screenshot(path=str(out / f"{Path(name).stem}-end.png"))
+                    all_rows += rows
+                    status = "ok" if not problems else "FAILED"
+                    print(f"{name}: {status}, ran in {seconds:.1f} s, {len(rows)} controls moved", flush=True)
+                    for problem in problems:
+                        print(f"    {problem}", flush=True)
+                    if problems:
+                        failures[name] = problems
+                    shut_down_kernels(url)  # ten idle kernels must not pile up on two cores
+                browser.close()
+        finally:
+            os.killpg(lab.pid, 15)
+    print("\n| notebook | widget | control | kind | change | figure | redraw |")
+    print("|---|---|---|---|---|---|---|")
+    for row in all_rows:
+        print("| " + " | ".join(str(v) for v in row) + " |")
+    print(f"\n{len(names) - len(failures)}/{len(names)} notebooks passed; "
+          f"{sum(r[5] == 'redrawn' for r in all_rows)}/{len(all_rows)} controls redrew their figure; "
+          f"screenshots in {out}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
