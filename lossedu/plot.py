@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
-from IPython.display import clear_output, display
+from IPython.display import Image, clear_output, display
 from matplotlib.figure import Figure
 
-__all__ = ["pointwise", "plot_losses_and_gradients", "plot_histories", "plot_fit", "interactive", "Interactive"]
+__all__ = ["pointwise", "plot_losses_and_gradients", "plot_histories", "plot_fit", "interactive", "Interactive", "png"]
 
 
 # ----------------------------------------------------------------------------- static figures
@@ -208,7 +208,20 @@ class Interactive(W.VBox):
         with self.out:
             # wait=True: the old figure stays until the new one is ready, so no flicker.
             clear_output(wait=True)
-            display(self.figure)
+            display(png(self.figure) if isinstance(self.figure, Figure) else self.figure)
+
+
+def png(fig):
+    """The Figure rendered to a PNG image for display.
+
+    The widget shows this rather than the Figure itself: a bare Figure is only drawn as a picture
+    where `%matplotlib inline` set up IPython's formatters, elsewhere it shows as "<Figure size …>".
+    """
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")
 
 
 # ----------------------------------------------------------------------------- binary / multi-label (notebook 05)

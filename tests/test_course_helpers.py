@@ -232,6 +232,12 @@ def test_interactive_redraws_when_a_slider_moves():
     assert calls[-1] == (2.5, "other", False) and ui.calls == 3
 
 
+def test_interactive_shows_its_figure_as_a_png_whatever_the_matplotlib_backend():
+    fig = plot.plot_losses_and_gradients({"L1": plot.pointwise(LF.l1_loss)})
+    image = plot.png(fig)
+    assert image.format == "png" and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_interactive_shorthands():
     import ipywidgets as W
 

@@ -248,17 +248,18 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", help="notebook file names (default: all in notebooks/)")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     parser.add_argument("--out", default=str(ROOT / "walkthrough"), help="folder for screenshots")
+    parser.add_argument("--source", default=str(ROOT / "notebooks"), help="folder of the notebooks")
     parser.add_argument("--timeout", type=float, default=180, help="seconds allowed per notebook")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright  # only this tool needs it
 
-    names = args.notebooks or sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    names = args.notebooks or sorted(p.name for p in Path(args.source).glob("[0-9][0-9]_*.ipynb"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     failures, all_rows = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         folder, settings = Path(tmp) / "notebooks", Path(tmp) / "settings"
-        shutil.copytree(ROOT / "notebooks", folder)
+        shutil.copytree(args.source, folder)
         lab, url = start_lab(folder, settings, free_port())
         try:
             with sync_playwright() as pw:
