@@ -15,20 +15,30 @@ import torch
 from . import functional
 
 
-def as_torch(fn):
+def as_torch(fn, backward=None):
     """Wrap `lossedu.functional.<name>` as a torch loss with the same signature.
 
     Tensors go in and out; inside, the numpy forward and `<name>_backward` do the work.
     Only the arguments in `functional.GRADIENT_OF[name]` are differentiated; any other tensor
     that requires grad raises a ValueError rather than silently getting no gradient.
+
+    `as_torch(my_l1_loss, backward=my_l1_loss_backward)` wraps your own pair instead (as in the
+    exercises); `fn` must then be named like the torch loss it implements.
     """
     name = getattr(fn, "__name__", None)
-    if name not in functional.GRADIENT_OF or getattr(functional, name) is not fn:
+    if backward is not None:
+        if name not in functional.GRADIENT_OF or not callable(backward):
+            raise TypeError(
+                f"as_torch(fn, backward=...): fn must be a function named like a torch loss (one of "
+                f"{', '.join(functional.LOSSES)}) and backward a function, got {fn!r} and {backward!r}"
+            )
+    elif name not in functional.GRADIENT_OF or getattr(functional, name) is not fn:
         raise TypeError(
             f"as_torch expects a loss from lossedu.functional (one of {', '.join(functional.LOSSES)}), "
             f"got {fn!r}"
         )
-    backward = getattr(functional, f"{name}_backward")
+    else:
+        backward = getattr(functional, f"{name}_backward")
     wrt = functional.GRADIENT_OF[name]
     signature = inspect.signature(fn)
 

@@ -1,0 +1,61 @@
+"""Public checks, run inside the learner's own notebook: `check(l1_loss)`.
+
+They run only the public cases (the grader adds hidden ones, generated per run) and print
+specific feedback: which case failed, how far off, and which usual mistake the answer matches.
+A failing check raises AssertionError after printing, so nbgrader counts the cell as failed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import find_part
+
+PUBLIC_SEED = 20261124  # public cases are the same for every learner, every time
+
+
+def public_cases(part):
+    return part.cases(np.random.default_rng(PUBLIC_SEED), False)
+
+
+def run_case(fn, case):
+    """Call the learner's function on a copy of the case's arguments (so it cannot spoil them)."""
+    args = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in case.args.items()}
+    return fn(**args)
+
+
+def check(fn, *, assignment=None, verbose=False):
+    """Run the public cases of the graded function `fn` (found by its name) and print feedback.
+
+    Returns the number of cases passed; raises AssertionError if any failed.
+    """
+    from .spec import compare
+
+    name = getattr(fn, "__name__", None)
+    part = find_part(name, assignment)
+    cases = public_cases(part)
+    failed = []
+    for case in cases:
+        try:
+            answer = run_case(fn, case)
+        except NotImplementedError:
+            print(f"{name}: not implemented yet (replace `raise NotImplementedError()` with your code)")
+            raise
+        except Exception as exc:  # noqa: BLE001 - the learner's error becomes feedback
+            failed.append((case, f"raised {type(exc).__name__}: {exc}", ""))
+            continue
+        verdict = compare(part, case, answer)
+        if not verdict.passed:
+            failed.append((case, verdict.problem, verdict.diagnosis))
+        elif verbose:
+            print(f"  ✓ {case.label}")
+    passed = len(cases) - len(failed)
+    mark = "✓" if not failed else "✗"
+    print(f"{mark} {name}: {passed}/{len(cases)} public cases passed")
+    for case, problem, diagnosis in failed:
+        print(f"  ✗ {case.label}: {problem}")
+        if diagnosis:
+            print(f"      likely cause: {diagnosis}")
+    if failed:
+        raise AssertionError(f"{name}: {len(failed)} of {len(cases)} public cases failed (see above)")
+    return passed

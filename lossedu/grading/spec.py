@@ -1,0 +1,283 @@
+"""What an assignment is: graded parts, their test cases, torch's reference answers, and the
+comparison (with a diagnosis of the usual mistakes) that turns a learner's answer into feedback.
+
+Everything here runs in the grader's own process (or, for the public checks, in the learner's
+kernel); the learner's code only ever sees a `Case`'s arguments and returns arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+import numpy as np
+
+from ..functional import GRADIENT_OF
+
+# float64 inputs everywhere; a correct numpy implementation agrees with torch to ~1e-12, so these
+# tolerances only absorb a different but sound order of operations.
+RTOL, ATOL = 1e-6, 1e-9
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One call of the learner's function: `fn(**args)`.
+
+    label: what the case tests, shown to the learner for public cases ("reduction='sum'", "ties at
+    |d| = beta", …). For a backward part, `args` holds `grad_output` first, then the forward's
+    arguments.
+    """
+
+    label: str
+    args: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Mistake:
+    """A usual mistake, recognised when the learner's answer equals what that mistake gives.
+
+    `expected(case, reference)` returns the answer a learner making this mistake would get (an
+    array, or a tuple of arrays for several gradients), or None when the mistake cannot show in
+    this case. `reference(args)` is torch's answer for any arguments, so a mistake like "ignored
+    weight" is simply `reference({**case.args, "weight": None})`.
+    """
+
+    message: str
+    expected: Callable[[Case, Callable], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """A graded part: the learner's function `function` (a forward, or a `_backward`), worth `points`.
+
+    cases(rng, hidden): the public cases when hidden is False (fixed: rng is seeded the same every
+    time), the hidden ones when True (rng seeded per grading run).
+    reference(args): torch's answer; by default `torch.nn.functional.<loss>` for a forward and
+    autograd for a backward (see `torch_reference`).
+    mistakes: this part's own usual mistakes, tried after the generic ones (`GENERIC_MISTAKES`).
+    """
+
+    function: str
+    points: float
+    cases: Callable[[np.random.Generator, bool], list[Case]]
+    mistakes: tuple[Mistake, ...] = ()
+    reference: Callable[[dict], Any] | None = None
+
+    @property
+    def loss(self) -> str:
+        return self.function.removesuffix("_backward")
+
+    @property
+    def is_backward(self) -> bool:
+        return self.function.endswith("_backward")
+
+    def expected(self, args):
+        return (self.reference or torch_reference(self.function))(args)
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+    """An assignment: its name (the solution notebook's stem, e.g. "01_regression") and its parts."""
+
+    name: str
+    title: str
+    parts: tuple[Part, ...]
+
+    def part(self, function):
+        for part in self.parts:
+            if part.function == function:
+                return part
+        raise KeyError(f"assignment {self.name} has no graded function {function!r}")
+
+    @property
+    def max_score(self):
+        return sum(p.points for p in self.parts)
+
+
+# ----------------------------------------------------------------------------- torch's answers
+def _to_torch(value, torch):
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    return value
+
+
+def torch_reference(function):
+    """torch's answer for `function` (a loss name, or `<loss>_backward`) as float64 numpy arrays."""
+    loss = function.removesuffix("_backward")
+    wrt = GRADIENT_OF[loss]
+
+    def forward(args):
+        import torch
+
+        out = getattr(torch.nn.functional, loss)(**{k: _to_torch(v, torch) for k, v in args.items()})
+        return out.detach().numpy()
+
+    def backward(args):
+        import torch
+
+        args = dict(args)
+        grad_output = torch.from_numpy(np.asarray(args.pop("grad_output"), dtype=np.float64).copy())
+        tensors = {k: _to_torch(v, torch) for k, v in args.items()}
+        leaves = [tensors[name].requires_grad_() for name in wrt]
+        out = getattr(torch.nn.functional, loss)(**tensors)
+        grads = torch.autograd.grad(out, leaves, grad_output, allow_unused=True)
+        grads = tuple(np.zeros(leaf.shape) if g is None else g.numpy() for g, leaf in zip(grads, leaves))
+        return grads[0] if len(grads) == 1 else grads
+
+    return backward if function.endswith("_backward") else forward
+
+
+# ----------------------------------------------------------------------------- comparison
+@dataclasses.dataclass
+class Verdict:
+    """How one case went: passed, and if not, why (a sentence) and what it looks like."""
+
+    passed: bool
+    problem: str = ""
+    diagnosis: str = ""
+
+
+def _as_arrays(value, count):
+    """The learner's answer as a tuple of `count` float64 arrays, or a str saying why it can't be."""
+    values = value if count > 1 else (value,)
+    if count > 1 and (not isinstance(value, (tuple, list)) or len(value) != count):
+        return f"expected a tuple of {count} gradients, got {type(value).__name__}"
+    out = []
+    for v in values:
+        try:
+            a = np.asarray(v)
+        except Exception as exc:  # noqa: BLE001 - anything a learner returns
+            return f"could not read the result as an array ({exc})"
+        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+            return f"expected numbers, got an array of dtype {a.dtype}"
+        out.append(a.astype(np.float64))
+    return tuple(out)
+
+
+def _close(got, want):
+    return all(g.shape == w.shape and np.allclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
+               for g, w in zip(got, want))
+
+
+def compare(part, case, answer, expected=None):
+    """Judge `answer` (what the learner's function returned for `case`) against torch's."""
+    expected = part.expected(case.args) if expected is None else expected
+    want = expected if isinstance(expected, tuple) else (expected,)
+    want = tuple(np.asarray(w, dtype=np.float64) for w in want)
+    got = _as_arrays(answer, len(want))
+    if isinstance(got, str):
+        return Verdict(False, got)
+    if _close(got, want):
+        return Verdict(True)
+    problem = describe_difference(got, want, part)
+    return Verdict(False, problem, diagnose(part, case, got, want))
+
+
+def describe_difference(got, want, part):
+    names = GRADIENT_OF[part.loss] if part.is_backward and len(want) > 1 else ("result",)
+    for name, g, w in zip(names, got, want):
+        if g.shape != w.shape:
+            what = "a scalar" if w.shape == () else f"shape {w.shape}"
+            return f"{name} has shape {g.shape}, expected {what}"
+        if not np.allclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True):
+            bad_nan = np.isnan(g) != np.isnan(w)
+            if bad_nan.any():
+                where = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+                return f"{name} is {g[where]} at index {where}, expected {w[where]}"
+            err = np.abs(g - w)
+            err = np.where(np.isnan(err), 0.0, err)
+            if np.isinf(g).any() and not np.isinf(w).any():
+                where = tuple(int(i) for i in np.argwhere(np.isinf(g))[0])
+                return f"{name} is {g[where]} at index {where}, expected {w[where]}"
+            where = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+            where = tuple(int(i) for i in where)
+            rel = err[where] / max(abs(float(w[where])), 1e-300)
+            at = f" at index {where}" if where else ""
+            return f"{name} is off by up to {err[where]:.3g} (relative {rel:.2g}){at}: got {g[where]:.6g}, expected {w[where]:.6g}"
+    return "differs from torch"
+
+
+def diagnose(part, case, got, want):
+    """The first usual mistake whose answer equals the learner's, as a sentence ('' if none)."""
+    finite_want = all(np.isfinite(w).all() for w in want)
+    if finite_want and not all(np.isfinite(g).all() for g in got):
+        return ("your result has inf or nan where torch's is finite: an overflow, e.g. exp of a large number; "
+                "use a numerically stable form (log-sum-exp, log1p, clamping) as derived in the notebook")
+    for mistake in GENERIC_MISTAKES + tuple(part.mistakes):
+        try:
+            alt = mistake.expected(case, part.expected)
+        except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
+            continue
+        if alt is None:
+            continue
+        alt = alt if isinstance(alt, tuple) else (alt,)
+        alt = tuple(np.asarray(a, dtype=np.float64) for a in alt)
+        if len(alt) == len(got) and _close(got, alt) and not _close(want, alt):
+            return mistake.message
+    return ""
+
+
+def _scaled(k):
+    return lambda case, reference: tuple_map(lambda a: k * a, reference(case.args))
+
+
+def tuple_map(fn, value):
+    return tuple(fn(np.asarray(v)) for v in value) if isinstance(value, tuple) else fn(np.asarray(value))
+
+
+def _with(**changes):
+    """A mistake answer: torch's answer with some arguments changed (None if the case lacks them)."""
+
+    def expected(case, reference):
+        if any(k not in case.args for k in changes):
+            return None
+        args = {**case.args}
+        for k, v in changes.items():
+            new = v(args[k]) if callable(v) else v
+            if new is _SKIP or (not callable(v) and args[k] is None and new is None):
+                return None
+            args[k] = new
+        return reference(args)
+
+    return expected
+
+
+_SKIP = object()
+
+
+def _swap_reduction(frm, to):
+    def expected(case, reference):  # a case without `reduction` tests the default, 'mean'
+        if case.args.get("reduction", "mean") != frm:
+            return None
+        return reference({**case.args, "reduction": to})
+
+    return expected
+
+
+def _drop(name, default=None):
+    return _with(**{name: lambda v: _SKIP if v is None or (isinstance(v, (int, float)) and v == default) else default})
+
+
+def _mean_over_batch_only(case, reference):
+    """'mean' divided by the batch size instead of the number of elements."""
+    if case.args.get("reduction", "mean") != "mean":
+        return None
+    first = next(v for v in case.args.values() if isinstance(v, np.ndarray) and v.ndim >= 2)
+    total = reference({**case.args, "reduction": "sum"})
+    return tuple_map(lambda a: a / first.shape[0], total)
+
+
+GENERIC_MISTAKES = (
+    Mistake("the sign is flipped (you return −answer); check the direction of the derivative", _scaled(-1.0)),
+    Mistake("with reduction='mean' you summed: divide by the number of terms", _swap_reduction("mean", "sum")),
+    Mistake("with reduction='sum' you averaged: 'sum' adds the terms without dividing", _swap_reduction("sum", "mean")),
+    Mistake("with reduction='mean' you divided by the batch size only, not by the number of elements",
+            _mean_over_batch_only),
+    Mistake("off by a factor of 2: a missing or extra ½ (or 2) in the formula", _scaled(2.0)),
+    Mistake("off by a factor of 2: a missing or extra ½ (or 2) in the formula", _scaled(0.5)),
+    Mistake("you ignored the `weight` argument: each term must be multiplied by its weight", _drop("weight")),
+    Mistake("you ignored `pos_weight`: it multiplies the positive (target = 1) term", _drop("pos_weight")),
+    Mistake("you ignored `ignore_index`: targets equal to it must contribute nothing (and not count in the mean)",
+            _with(ignore_index=lambda v: _SKIP if v == -100 else -100)),
+    Mistake("you ignored `label_smoothing`", _drop("label_smoothing", 0.0)),
+)
