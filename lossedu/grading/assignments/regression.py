@@ -43,6 +43,11 @@ def _forward_cases(loss, option, values, weighted):
                 x, y = _ties(rng, t)
                 out.append(Case(f"input − target exactly ±{option} ({option}={t}), reduction={reduction!r}",
                                 {"input": x, "target": y, "reduction": reduction, option: t}))
+        if option == "beta":  # beta = 0: no element is quadratic, not even d = 0 (smooth L1 is exactly L1)
+            for reduction in REDUCTIONS:
+                x, y = _ties(rng, 0.0)
+                out.append(Case(f"beta=0 with input == target in places, reduction={reduction!r}",
+                                {"input": x, "target": y, "reduction": reduction, "beta": 0.0}))
         out.append(Case("a 0-d input and target", {"input": np.array(rng.normal()), "target": np.array(rng.normal())}))
         x, y = _pair(rng, (5,))
         x[1] = y[1]
