@@ -11,7 +11,7 @@ JOBS   ?= 2
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test venv walkthrough clean
+.PHONY: lab test venv walkthrough gradescope assign clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,8 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-# Unit tests first, then nbval executes every notebook in notebooks/ in a kernel running this
+# Unit tests first, then nbval executes every notebook in notebooks/, solutions/ and exercises/ (whose
+# cells that need the learner's code are tagged raises-exception by `lossedu assign`) in a kernel running this
 # .venv's Python (--nbval-current-env); --nbval-lax checks that each cell runs without error
 # (its asserts included) rather than comparing outputs, which are not committed.
 # --dist loadfile keeps each notebook's cells on one worker, in order; tests/nbtiming.py prints
@@ -32,7 +33,7 @@ lab: $(STAMP)
 # Either pytest failing fails the target.
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) tests
-	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p tests.nbtiming notebooks/
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p tests.nbtiming notebooks/ solutions/ exercises/
 
 # Optional, for maintainers: open every notebook in a real JupyterLab in headless Chromium, Run All,
 # and drag every slider (tools/walkthrough.py). Needs Debian's chromium (apt-get install chromium);
@@ -40,6 +41,14 @@ test: $(STAMP)
 walkthrough: $(STAMP)
 	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet playwright
 	$(PY) tools/walkthrough.py $(NOTEBOOKS)
+
+# Regenerate exercises/ from solutions/ (a test fails when they drift).
+assign: $(STAMP)
+	$(VENV)/bin/lossedu assign
+
+# The Gradescope autograder bundle (setup.sh + run_autograder + this repository) for upload.
+gradescope: $(STAMP)
+	$(PY) tools/gradescope_bundle.py build/gradescope-autograder.zip
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis walkthrough

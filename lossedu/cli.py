@@ -19,6 +19,8 @@ def main(argv=None):
     g.add_argument("--timeout", type=float, default=20.0, help="seconds allowed per graded part (default 20)")
     g.add_argument("--memory", type=int, default=2048, help="MB of memory allowed per graded part (default 2048)")
     g.add_argument("--seed", type=int, help="seed of the hidden cases (default: a fresh random one)")
+    g.add_argument("--combine", action="store_true",
+                   help="with several submissions, write ONE results.json holding all their parts (Gradescope)")
     g.add_argument("--quiet", action="store_true", help="print only one line per submission")
 
     a = sub.add_parser("assign", help="generate exercises/ from solutions/")
@@ -33,17 +35,22 @@ def main(argv=None):
             print(f"{'out of date' if args.check else 'wrote'}: {path}")
         return 1 if (args.check and stale) else 0
 
-    from .grading.grade import grade_many, report, write_csv, write_results_json
+    from .grading.grade import Result, grade_many, report, write_csv, write_results_json
 
-    results = grade_many(args.submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
-                         seed=args.seed)
+    try:
+        results = grade_many(args.submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
+                             seed=args.seed)
+    except Exception as exc:  # a grader bug must still leave a result file that says so
+        results = [Result(submission=s, messages=[f"the grader itself failed ({type(exc).__name__}: {exc}); "
+                                                  f"please tell your teacher"]) for s in args.submissions]
+        print(results[0].messages[0], file=sys.stderr)
     for result in results:
         if args.quiet:
             print(f"{result.submission}: {result.score:g}/{result.max_score:g}")
         else:
             report(result)
     if args.results_json:
-        write_results_json(results, args.results_json)
+        write_results_json(results, args.results_json, combine=args.combine)
     if args.csv:
         write_csv(results, args.csv)
     return 0

@@ -34,3 +34,35 @@ def test_as_torch_refuses_gradient_it_cannot_give():
 def test_as_torch_refuses_foreign_functions():
     with pytest.raises(TypeError, match="as_torch"):
         lossedu.as_torch(F.l1_loss)
+
+
+def test_as_torch_wraps_a_learners_own_pair():
+    """as_torch(fn, backward=...) as the exercises use it: a learner's functions with the short signature."""
+
+    def huber_loss(input, target, reduction="mean", delta=1.0):
+        return LF.huber_loss(input, target, reduction=reduction, delta=delta)
+
+    calls = []
+
+    def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0):
+        calls.append(reduction)
+        return LF.huber_loss_backward(grad_output, input, target, reduction=reduction, delta=delta)
+
+    x = torch.randn(6, 3, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(6, 3, dtype=torch.float64)
+    loss = lossedu.as_torch(huber_loss, backward=huber_loss_backward)(x, y, reduction="sum", delta=0.5)
+    (grad,) = torch.autograd.grad(loss, x)
+    (want,) = torch.autograd.grad(F.huber_loss(x, y, reduction="sum", delta=0.5), x)
+    torch.testing.assert_close(grad, want, rtol=1e-12, atol=1e-12)
+    assert calls == ["sum"]
+    assert torch.autograd.gradcheck(lambda t: lossedu.as_torch(huber_loss, backward=huber_loss_backward)(t, y), (x,))
+
+
+def test_as_torch_with_backward_needs_a_torch_loss_name():
+    def my_loss(input, target):
+        return input
+
+    with pytest.raises(TypeError, match="named like a torch loss"):
+        lossedu.as_torch(my_loss, backward=my_loss)
+    with pytest.raises(TypeError, match="backward a function"):
+        lossedu.as_torch(LF.l1_loss, backward="l1_loss_backward")

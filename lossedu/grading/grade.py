@@ -85,6 +85,14 @@ def exercise_notebook(name):
     return nbio.load(EXERCISES / f"{name}.ipynb")
 
 
+def _solution_ids(name):
+    try:
+        cells = exercise_notebook(name)["cells"]
+    except ValueError:  # an assignment whose exercise is not generated yet
+        return set()
+    return {nbio.nbgrader(c).get("grade_id") for c in cells if nbio.nbgrader(c).get("solution")}
+
+
 def identify(nb):
     """The assignment name of a submitted notebook, or raise ValueError saying why not."""
     meta = nb.get("metadata", {}) if isinstance(nb.get("metadata"), dict) else {}
@@ -92,9 +100,10 @@ def identify(nb):
     if name in MODULES:
         return name
     ids = {nbio.nbgrader(c).get("grade_id") for c in nb["cells"]} - {None}
-    matches = [n for n in MODULES if ids & {nbio.nbgrader(c).get("grade_id") for c in exercise_notebook(n)["cells"]
-                                            if nbio.nbgrader(c).get("solution")}]
-    if len(matches) == 1:
+    overlap = {n: len(ids & _solution_ids(n)) for n in MODULES}
+    best = max(overlap.values(), default=0)
+    matches = [n for n, k in overlap.items() if k == best]
+    if best and len(matches) == 1:  # the assignment sharing the most solution cells with it
         return matches[0]
     raise ValueError("this notebook is not a lossedu assignment (its metadata names no assignment and its "
                      "cells match none): submit the exercise notebook you were given, with your code in it")
@@ -235,9 +244,24 @@ def _peek_assignment(path):
 
 
 # ----------------------------------------------------------------------------- output files
-def write_results_json(results, path):
-    """One submission: Gradescope's results.json. Several: a list of {submission, results}."""
-    data = results[0].gradescope() if len(results) == 1 else [
+def combined(results):
+    """Several submissions (one student's notebooks) as one Gradescope results dict."""
+    if len(results) == 1:
+        return results[0].gradescope()
+    tests, outputs = [], []
+    for r in results:
+        name = Path(r.submission).name
+        data = r.gradescope()
+        outputs.append(f"{name}: {data['output']}")
+        tests += [{**t, "name": f"{name}: {t['name']}"} for t in data["tests"]]
+    return {"score": round(sum(r.score for r in results), 4), "output": "\n".join(outputs),
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def write_results_json(results, path, combine=False):
+    """One submission (or combine=True): Gradescope's results.json. Several: a list of
+    {submission, results}, one Gradescope dict each."""
+    data = combined(results) if combine or len(results) == 1 else [
         {"submission": r.submission, "results": r.gradescope()} for r in results]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False))
