@@ -1,14 +1,23 @@
 """The sandboxed side of `lossedu grade`: runs a learner's code on the cases and sends back arrays.
 
-Started by the grader as `python -I -S _runner.py JOB_DIR NUMPY_SITE` in its own process group,
-with time, memory and file-size limits (see sandbox.py). It imports only the standard library and
-numpy, never lossedu or torch. Before the learner's code runs it installs an audit hook (PEP 578;
-it cannot be removed) that refuses: importing anything but numpy and a few pure standard modules;
-opening any file for writing, or for reading outside the standard library and numpy; listing
-directories; processes, signals, sockets, ctypes; tracing, and the gc/attribute tricks that could
-reach the hook itself. Results go out on file descriptor 3 as length-prefixed JSON and .npy
-records (never pickle); the grader reads them strictly and compares in its own process, so nothing
-here can change a verdict except the arrays the learner's function returns.
+Started by the grader (sandbox.py) as `python -I -S _runner.py JOB NUMPY_SITE FD MEMORY_MB CPU_S`
+in its own process group (and, as root, its own network and PID namespaces). It imports only the
+standard library and numpy, never lossedu or torch, and reads its job while it still can. Then,
+before the learner's code runs:
+
+1. limits: address space, CPU time, file size, no core files, and no new processes or threads;
+2. as root: `chroot` into the job folder (nothing of the machine is visible any more: no lossedu,
+   no torch, no /proc) and drop to the unprivileged user 65534;
+3. an audit hook (PEP 578; it cannot be removed) that refuses opening any file by name, importing
+   any module not already imported, processes, signals, sockets, ctypes, tracing, gc walks.
+
+Why 2 and not only 3: numpy can read and write any memory of its own process (`__array_interface__`
+with a raw address, `as_strided`), so in-process checks can be defeated by a determined learner;
+only what the kernel enforces holds for sure. Without root only 1 and 3 apply (a best effort).
+
+Results go out on file descriptor FD as length-prefixed JSON + .npy records (never pickle); the
+grader reads them strictly and compares in its own process: nothing here can change a verdict
+except the numbers the learner's function returns.
 """
 
 import json
@@ -17,8 +26,9 @@ import struct
 import sys
 import traceback
 
-
 RESULTS_FD = None  # set in main: the descriptor the grader reads our records from
+MAX_ANSWER_BYTES = 16 * 2**20  # a loss or gradient here is a few kB; more is a runaway, not an answer
+NOBODY = 65534
 
 
 def _write(record, arrays=()):
@@ -35,50 +45,51 @@ def _write(record, arrays=()):
         os.write(RESULTS_FD, struct.pack("<Q", len(data)) + data)
 
 
-ALLOWED_IMPORTS = frozenset({
-    "numpy", "math", "cmath", "functools", "itertools", "operator", "collections", "typing", "dataclasses",
+# Imported (with numpy and its submodules) before the guard, so `import math` etc. just work; any
+# other import is refused (after the chroot there would be nothing to import from anyway).
+ALLOWED_IMPORTS = (
+    "math", "cmath", "functools", "itertools", "operator", "collections", "typing", "dataclasses",
     "numbers", "fractions", "statistics", "heapq", "bisect", "copy", "string", "re", "enum", "abc",
-    "warnings", "textwrap", "random", "time", "contextlib", "types",
-})
+    "warnings", "textwrap", "random", "time", "contextlib", "types", "decimal",
+)
+NUMPY_SUBMODULES = ("linalg", "fft", "random", "polynomial", "ma", "lib.stride_tricks", "lib.scimath")
 DENIED_PREFIXES = (
     "socket.", "ctypes.", "subprocess.", "os.exec", "os.fork", "os.posix_spawn", "os.spawn", "os.system",
     "os.kill", "os.killpg", "pty.", "os.remove", "os.unlink", "os.rename", "os.rmdir", "os.mkdir",
     "os.chmod", "os.chown", "os.link", "os.symlink", "os.truncate", "os.utime", "os.listdir", "os.scandir",
     "os.chdir", "os.chroot", "os.putenv", "os.unsetenv", "os.setxattr", "os.removexattr", "os.listxattr",
     "os.walk", "glob.", "shutil.", "gc.get_", "sys.settrace", "sys.setprofile", "sys._current_frames",
-    "sys._getframemodulename", "resource.", "signal.", "builtins.input", "webbrowser.", "urllib.", "http.",
-    "ftplib.", "smtplib.", "imaplib.", "poplib.", "telnetlib.", "mmap.", "fcntl.", "syslog.", "pdb.",
-    "cpython.run_", "sys.remote_exec",
+    "sys._getframemodulename", "sys.addaudithook", "resource.", "signal.", "builtins.input", "webbrowser.",
+    "urllib.", "http.", "ftplib.", "smtplib.", "imaplib.", "poplib.", "telnetlib.", "mmap.", "fcntl.",
+    "syslog.", "pdb.", "cpython.run_", "sys.remote_exec", "_thread.start_new_thread", "os.startfile",
 )
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+PROTECTED_ATTRIBUTES = ("__code__", "__closure__", "__globals__", "__defaults__", "__kwdefaults__")
 
 
-def _install_guard(readable_roots):
-    roots = tuple(os.path.realpath(r) + os.sep for r in readable_roots)
-    known = frozenset(sys.modules)
+def _make_guard(denied=DENIED_PREFIXES, protected=frozenset(PROTECTED_ATTRIBUTES)):
+    """The audit hook. Every name it uses is a closure variable bound here, never a global or a
+    builtin looked up at call time: the learner's code can rebind this module's globals
+    (`sys.modules['__main__']`) and the builtins (`builtins.isinstance = …`), not these. It
+    compares only exact `str`/`int` objects (a str subclass could lie in `__eq__`/`__hash__`)."""
+    _type, _int, _str, _len = type, int, str, len
+    _PermissionError, _ImportError = PermissionError, ImportError
 
     def guard(event, args):
         if event == "open":
-            path, mode, flags = args
-            if isinstance(path, int):
+            if _type(args[0]) is _int:  # a descriptor already open (0-3): no new access
                 return
-            if (mode and any(c in str(mode) for c in "wax+")) or (flags or 0) & _WRITE_FLAGS:
-                raise PermissionError(f"the grader does not let your code write files ({path!r})")
-            real = os.path.realpath(os.fsdecode(path))
-            if not real.startswith(roots):
-                raise PermissionError(f"the grader does not let your code read files ({path!r})")
-        elif event == "import":
-            name = args[0]
-            if name not in known and name.partition(".")[0] not in ALLOWED_IMPORTS:
-                raise ImportError(f"the grader runs your code with numpy and Python's standard maths only; "
-                                  f"`import {name}` is not allowed")
-        elif event == "object.__setattr__" and len(args) > 1 and args[1] in (
-                "__code__", "__closure__", "__globals__", "__defaults__", "__kwdefaults__"):
-            raise PermissionError(f"the grader does not allow replacing a function's {args[1]}")
-        elif event.startswith(DENIED_PREFIXES):
-            raise PermissionError(f"the grader does not allow {event}")
+            raise _PermissionError(f"the grader does not let your code open files ({args[0]!r})"
+                                   if _type(args[0]) is _str else "the grader does not let your code open files")
+        if event == "import":
+            name = args[0] if _type(args[0]) is _str else "that module"
+            raise _ImportError(f"the grader runs your code with numpy and Python's standard maths only; "
+                               f"`import {name}` is not allowed")
+        if event == "object.__setattr__" and _len(args) > 1 and (_type(args[1]) is not _str or args[1] in protected):
+            raise _PermissionError(f"the grader does not allow replacing a function's {args[1]!r}")
+        if _type(event) is not _str or event.startswith(denied):
+            raise _PermissionError(f"the grader does not allow {event}")
 
-    sys.addaudithook(guard)
+    return guard
 
 
 def _load(job):
@@ -106,21 +117,27 @@ def _as_float_arrays(result):
         array = np.asarray(value)
         if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise TypeError(f"returned {type(value).__name__} of dtype {array.dtype}, not numbers")
+        if array.size * 8 > MAX_ANSWER_BYTES:
+            raise ValueError(f"returned an array of {array.size} numbers (shape {array.shape}): far too big")
         out.append(np.array(array, dtype=np.float64, order="C"))  # keeps 0-d arrays 0-d
     return out, isinstance(result, (tuple, list))
 
 
-def _limit(memory_mb, cpu_seconds):
-    """Our own limits, set before any learner code runs (the grader also kills us at its timeout)."""
+def _confine(job, memory_mb, cpu_seconds):
+    """The kernel-enforced limits, set after the job is read and before any learner code runs."""
     import resource
 
     for limit, value in ((resource.RLIMIT_AS, memory_mb * 2**20), (resource.RLIMIT_CPU, cpu_seconds),
                          (resource.RLIMIT_FSIZE, 64 * 2**20), (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(limit, (value, value))
-    if os.getuid() == 0:  # never run a learner's code as root
+    if os.getuid() == 0:  # never run a learner's code as root, nor where it can see the machine
+        os.chroot(job)  # the job folder is root's (0700) and its files are already read
+        os.chdir("/")
         os.setgroups([])
-        os.setgid(65534)
-        os.setuid(65534)
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+    # No fork, no thread: no process outlives a timeout, no fork bomb, no escaping the group.
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
 
 
 def main():
@@ -131,14 +148,13 @@ def main():
     sys.path.insert(0, numpy_site)
     import numpy as np
 
-    for name in sorted(ALLOWED_IMPORTS - {"numpy"}):
+    for name in ALLOWED_IMPORTS + tuple(f"numpy.{m}" for m in NUMPY_SUBMODULES):
         __import__(name)
     sys.path.remove(numpy_site)
     spec, cases = _load(job)
     # Everything we need is imported and read: now the limits, then the guard, then their code.
-    _limit(int(sys.argv[4]), int(sys.argv[5]))
-    stdlib = os.path.dirname(os.__file__)
-    _install_guard([stdlib, os.path.dirname(np.__file__), os.path.join(numpy_site, "numpy.libs")])
+    _confine(job, int(sys.argv[4]), int(sys.argv[5]))
+    sys.addaudithook(_make_guard())
     del job, numpy_site
 
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}

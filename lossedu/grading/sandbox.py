@@ -1,10 +1,15 @@
 """Run a learner's code on a part's cases in a separate, limited process; get arrays back.
 
 The child (`_runner.py`) runs under `python -I -S` (no site-packages, no user paths, no PYTHON*
-variables) in a new session, so a timeout kills its whole process group; with limits on address
-space, CPU time, file size and (when run as root) an unprivileged user and its own network
-namespace. It receives the cells' code and the cases' inputs in a temporary folder and answers on
-a pipe-like file with JSON + .npy records, read here with `allow_pickle=False`.
+variables) in a new session, so a timeout kills its whole process group. As root it also gets its
+own network namespace (no network) and PID namespace (it cannot see or signal other submissions'
+sandboxes, which run as the same user 65534; nothing it starts outlives it), then chroots into its
+job folder and drops to user 65534 (see _runner.py). The job folder is root's own (0700): the
+child reads it before dropping privileges, and no other sandbox can read it.
+
+The child answers on an inherited file with JSON + .npy records, read here strictly: only float64
+arrays, sizes checked before anything is allocated, never pickle, and a malformed record just ends
+the stream. Its stderr goes to a file of bounded size, of which only the tail is read.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import os
 import signal
 import struct
@@ -24,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 RUNNER = Path(__file__).with_name("_runner.py")
-MAX_RESULT_BYTES = 256 * 2**20
+MAX_RESULT_BYTES = 65 * 2**20  # the child cannot write more than 64 MB (RLIMIT_FSIZE)
+MAX_STDERR_TAIL = 64 * 2**10
 
 
 @dataclasses.dataclass
@@ -63,43 +70,73 @@ def _encode_cases(cases):
     return arrays, spec
 
 
-def _network_namespace_works():
-    """Whether this machine lets us give the child its own (empty) network namespace."""
-    if not hasattr(_network_namespace_works, "answer"):
-        try:
-            ok = subprocess.run(["unshare", "--net", "true"], capture_output=True, timeout=10).returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            ok = False
-        _network_namespace_works.answer = ok
-    return _network_namespace_works.answer
+def _namespaces():
+    """The `unshare` prefix isolating the child, as far as this machine allows (root only)."""
+    if not hasattr(_namespaces, "answer"):
+        _namespaces.answer = []
+        if os.getuid() == 0:
+            for flags in (["--net", "--pid", "--fork", "--kill-child"], ["--net"]):
+                try:
+                    ok = subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=10).returncode == 0
+                except (OSError, subprocess.SubprocessError):
+                    ok = False
+                if ok:
+                    _namespaces.answer = ["unshare", *flags]
+                    break
+    return _namespaces.answer
+
+
+def _read_array(data):
+    """One .npy record as a float64 array, or None if it is anything else. The runner only ever
+    sends C-order float64 arrays; checking the size against the bytes before allocating means a
+    forged header claiming a huge shape costs nothing."""
+    if data[:6] != b"\x93NUMPY" or len(data) < 10:
+        return None
+    header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}.get(
+        (data[6], data[7]))
+    if header is None:
+        return None
+    stream = io.BytesIO(data)
+    stream.seek(8)
+    shape, fortran, dtype = header(stream)
+    if fortran or dtype != np.dtype("<f8") or not all(type(n) is int and n >= 0 for n in shape):
+        return None
+    count, offset = math.prod(shape), stream.tell()
+    if count * 8 != len(data) - offset:
+        return None
+    return np.frombuffer(data, dtype="<f8", count=count, offset=offset).reshape(shape).copy()
 
 
 def _read_records(data):
-    """Parse the child's records; stop at the first malformed one."""
+    """Parse the child's records; stop at the first malformed one (whatever it holds)."""
     records, pos = [], 0
     while pos + 4 <= len(data):
         (size,) = struct.unpack_from("<I", data, pos)
         pos += 4
         if size > 2**20 or pos + size > len(data):
             break
-        try:
+        try:  # not only ValueError: deeply nested JSON raises RecursionError
             header = json.loads(data[pos:pos + size])
-        except ValueError:
+            count = header["arrays"]
+        except Exception:  # noqa: BLE001 - a forged record ends the stream, never the grader
             break
         pos += size
+        if type(count) is not int or not 0 <= count <= 16:
+            break
         arrays = []
-        for _ in range(int(header.get("arrays", 0)) if isinstance(header, dict) else 0):
+        for _ in range(count):
             if pos + 8 > len(data):
                 return records
             (n,) = struct.unpack_from("<Q", data, pos)
-            pos += 8
             try:
-                arrays.append(np.load(io.BytesIO(data[pos:pos + n]), allow_pickle=False))
-            except Exception:  # noqa: BLE001 - a malformed record ends the stream
+                array = _read_array(data[pos + 8:pos + 8 + n]) if pos + 8 + n <= len(data) else None
+            except Exception:  # noqa: BLE001
+                array = None
+            if array is None:
                 return records
-            pos += n
-        if isinstance(header, dict):
-            records.append((header, arrays))
+            arrays.append(array)
+            pos += 8 + n
+        records.append((header, arrays))
     return records
 
 
@@ -107,43 +144,46 @@ def run_part(cells, function, cases, *, timeout=20.0, memory_mb=2048):
     """Run `cells` (list of (name, source)) then `function(**case.args)` for each case, sandboxed."""
     numpy_site = str(Path(np.__file__).resolve().parents[1])
     arrays, spec = _encode_cases(cases)
-    with tempfile.TemporaryDirectory(prefix="lossedu-grade-") as job:
-        os.chmod(job, 0o755)
+    # mkdtemp: 0700, ours; the child reads it before it drops privileges, then chroots into it
+    with tempfile.TemporaryDirectory(prefix="lossedu-grade-") as job, \
+            tempfile.TemporaryFile() as results, tempfile.TemporaryFile() as stderr:
         np.savez(os.path.join(job, "inputs.npz"), **arrays)
         Path(job, "job.json").write_text(json.dumps({
             "cells": [source for _, source in cells], "cell_names": [name for name, _ in cells],
             "function": function, "cases": spec}))
-        for name in ("inputs.npz", "job.json"):
-            os.chmod(os.path.join(job, name), 0o644)
-        results = tempfile.TemporaryFile()
-        command = [sys.executable, "-I", "-S", str(RUNNER), job, numpy_site, str(results.fileno()),
-                   str(memory_mb), str(int(timeout) + 2)]
-        if os.getuid() == 0 and _network_namespace_works():
-            command = ["unshare", "--net", *command]
+        command = [*_namespaces(), sys.executable, "-I", "-S", str(RUNNER), job, numpy_site,
+                   str(results.fileno()), str(memory_mb), str(int(timeout) + 2)]
         start = time.monotonic()
         # start_new_session: the child leads its own process group, so a timeout kills all of it.
+        # stderr to a file, not a pipe: a learner printing gigabytes cannot fill our memory, and
+        # no pipe left open by anything can make us wait past the timeout.
         child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=job,
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, cwd=job,
             pass_fds=(results.fileno(),), start_new_session=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
         stopped = ""
-        try:
-            _, stderr = child.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(child)
-            _, stderr = child.communicate()
-            stopped = f"stopped after the {timeout:g} s time limit (an endless loop, or far too slow?)"
+        try:  # wait without reaping: while the child is a zombie its group id cannot be reused
+            while not os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                if time.monotonic() - start > timeout:
+                    stopped = f"stopped after the {timeout:g} s time limit (an endless loop, or far too slow?)"
+                    break
+                time.sleep(0.01)
+        finally:
+            _kill_group(child)  # the child, and anything it left behind in its group
+            child.wait()
         seconds = time.monotonic() - start
         if not stopped and child.returncode != 0:
-            stopped = _crash_reason(child.returncode, stderr, memory_mb)
+            size = stderr.seek(0, os.SEEK_END)
+            stderr.seek(max(0, size - MAX_STDERR_TAIL))
+            stopped = _crash_reason(child.returncode, stderr.read(), memory_mb)
         results.seek(0)
         records = _read_records(results.read(MAX_RESULT_BYTES))
-        results.close()
     run = PartRun(cell_errors=[], found=False, outcomes={}, stopped=stopped, seconds=seconds)
     for header, arrays in records:
         if header.get("kind") == "setup":
-            run.cell_errors = [str(e)[:500] for e in header.get("cell_errors", [])][:20]
+            errors = header.get("cell_errors")
+            run.cell_errors = [str(e)[:500] for e in (errors if isinstance(errors, list) else [])[:20]]
             run.found = bool(header.get("found"))
-        elif header.get("kind") == "case" and isinstance(header.get("case"), int):
+        elif header.get("kind") == "case" and type(header.get("case")) is int:
             if "error" in header:
                 run.outcomes[header["case"]] = Outcome(error=str(header["error"])[:500])
             else:
@@ -164,6 +204,8 @@ def _crash_reason(code, stderr, memory_mb):
         return f"ran out of memory (limit {memory_mb} MB)"
     if code == -signal.SIGXCPU:
         return "used more CPU time than allowed"
+    if "File too large" in text or code == -signal.SIGXFSZ:
+        return "wrote more than the 64 MB allowed (printing too much?)"
     if code < 0:
         return f"was killed by signal {signal.Signals(-code).name}"
     last = text.strip().splitlines()[-1:] or [f"exit code {code}"]
