@@ -1,0 +1,26 @@
+from tests.planted import Bug
+
+BUGS = [
+    Bug("batchmean divides by the number of elements (as 'mean')", "kl_helpers",
+        "return total / input_shape[0] if len(input_shape) else total", "return terms.mean()", ("kl_div",)),
+    Bug("batchmean divides by the broadcast shape's first dim, not input's", "kl_helpers",
+        "return total / input_shape[0] if len(input_shape) else total",
+        "return total / terms.shape[0] if terms.ndim else total", ("kl_div",)),
+    Bug("backward: batchmean scaled as 'mean'", "kl_helpers", "g = g / input_shape[0]", "g = g / np.prod(shape)",
+        ("kl_div_backward",)),
+    Bug("entropy term dropped (cross-entropy instead of KL)", "kl_div", "terms = entropy - target * input",
+        "terms = -target * input", ("kl_div",)),
+    Bug("0·log 0 not handled (nan at target 0)", "kl_div",
+        "np.where(target == 0, 0.0, target * np.log(target))", "target * np.log(target)", ("kl_div",)),
+    Bug("negative target gives 0 instead of nan (where t > 0, torch before xlogy)", "kl_div",
+        "np.where(target == 0, 0.0, target * np.log(target))",
+        "np.where(target > 0, target * np.log(np.where(target > 0, target, 1.0)), 0.0)", ("kl_div",)),
+    Bug("log_target: exp(t) weight dropped", "kl_div", "terms = np.exp(target) * (target - input)",
+        "terms = target - input", ("kl_div",)),
+    Bug("backward: log_target ignored", "kl_div", "local = -np.exp(target) if log_target else -target",
+        "local = -target", ("kl_div_backward",)),
+    Bug("backward: sign flipped", "kl_div", "local = -np.exp(target) if log_target else -target",
+        "local = np.exp(target) if log_target else target", ("kl_div_backward",)),
+    Bug("backward: broadcast input's gradient not summed back", "kl_div",
+        "return sum_to_shape(g * local, np.shape(input))", "return g * local", ("kl_div_backward",)),
+]
