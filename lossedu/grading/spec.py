@@ -198,12 +198,12 @@ def describe_difference(got, want, part):
 
 
 def diagnose(part, case, got, want):
-    """The first usual mistake whose answer equals the learner's, as a sentence ('' if none)."""
-    finite_want = all(np.isfinite(w).all() for w in want)
-    if finite_want and not all(np.isfinite(g).all() for g in got):
-        return ("your result has inf or nan where torch's is finite: an overflow, e.g. exp of a large number; "
-                "use a numerically stable form (log-sum-exp, log1p, clamping) as derived in the notebook")
-    for mistake in GENERIC_MISTAKES + tuple(part.mistakes):
+    """The first usual mistake whose answer equals the learner's, as a sentence ('' if none).
+
+    The part's own mistakes are tried first (they are the most specific), then the generic ones,
+    then inf/nan where torch's answer is finite, which is most often an overflow.
+    """
+    for mistake in tuple(part.mistakes) + GENERIC_MISTAKES:
         try:
             alt = mistake.expected(case, part.expected)
         except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
@@ -214,6 +214,9 @@ def diagnose(part, case, got, want):
         alt = tuple(np.asarray(a, dtype=np.float64) for a in alt)
         if len(alt) == len(got) and _close(got, alt) and not _close(want, alt):
             return mistake.message
+    if all(np.isfinite(w).all() for w in want) and not all(np.isfinite(g).all() for g in got):
+        return ("your result has inf or nan where torch's is finite: an overflow, e.g. exp of a large number; "
+                "use a numerically stable form (log-sum-exp, log1p, clamping) as derived in the notebook")
     return ""
 
 
