@@ -299,7 +299,33 @@ WRONG_AXIS_LAST = Mistake(
     _torch_variant(lambda x, **a: _ce_manual(x, dim=-1, **a) if x.ndim > 2 else None))
 NO_SOFTMAX = Mistake(
     "no log_softmax: cross_entropy takes logits, so −log softmax(z)_y (its gradient is softmax(z) − onehot)",
-    _torch_variant(lambda x, **a: _ce_manual(x, log=False, **a)))
+    _torch_variant(lambda x, **a: _ce_manual(x, log=False, **a) if x.abs().max() < 700 else None))
+
+
+def _nan_gradient_when_all_ignored(case, reference):
+    args = case.args
+    if "grad_output" not in args or args.get("reduction", "mean") != "mean" or not _is_index(args):
+        return None
+    if _counted(args).any():
+        return None
+    return np.full(np.shape(args["input"]), np.nan)
+
+
+def _nan_at_class_0_when_all_ignored(case, reference):
+    """The same, for a learner who sends ignored items to class 0 and writes −(g/0)·0 = nan there."""
+    full = _nan_gradient_when_all_ignored(case, reference)
+    if full is None or full.ndim < 2:
+        return None
+    out = np.zeros_like(full)
+    out[:, 0] = np.nan
+    return out
+
+
+ALL_IGNORED = Mistake(
+    "every target is ignored, so the 'mean' is 0/0 = nan, but the gradient must be exactly 0: give ignored items "
+    "0 directly (e.g. np.where) rather than multiplying g/0 by 0",
+    _nan_gradient_when_all_ignored)
+ALL_IGNORED_AT_0 = Mistake(ALL_IGNORED.message, _nan_at_class_0_when_all_ignored)
 SMOOTH_UNWEIGHTED = Mistake(
     "with weight and label_smoothing, the smoothing term −(ε/C)·Σ_c w_c·log s_c uses every class's weight w_c",
     _torch_variant(lambda x, **a: _ce_manual(x, smooth_weighted=False, **a)
@@ -321,8 +347,8 @@ PROB_MEAN = Mistake(
     "with probability targets, 'mean' divides by the number of items N·d1⋯dK, not by a sum of weights",
     _prob_mean_over_weights)
 
-NLL_MISTAKES = (MEAN_OVER_COUNT, MEAN_WITH_IGNORED, NLL_WITH_SOFTMAX)
-CE_MISTAKES = (MEAN_OVER_COUNT, MEAN_WITH_IGNORED, WRONG_AXIS_0, WRONG_AXIS_LAST, NO_SOFTMAX, SMOOTH_UNWEIGHTED,
+NLL_MISTAKES = (MEAN_OVER_COUNT, MEAN_WITH_IGNORED, NLL_WITH_SOFTMAX, ALL_IGNORED, ALL_IGNORED_AT_0)
+CE_MISTAKES = (MEAN_OVER_COUNT, MEAN_WITH_IGNORED, ALL_IGNORED, WRONG_AXIS_0, WRONG_AXIS_LAST, NO_SOFTMAX, SMOOTH_UNWEIGHTED,
                PROB_MEAN)
 
 ASSIGNMENT = Assignment(
