@@ -72,10 +72,17 @@ class Cases:
     def get(self, assignment, index):
         key = (assignment.name, index)
         if key not in self._cache:
+            import torch
+
             part = assignment.parts[index]
             public = public_cases(part)
             hidden = part.cases(np.random.default_rng([self.seed, index, len(assignment.name)]), True)
-            expected = [part.expected(case.args) for case in public + hidden]
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)  # tiny tensors: threads only cost time, the more so on a busy machine
+            try:
+                expected = [part.expected(case.args) for case in public + hidden]
+            finally:
+                torch.set_num_threads(threads)
             self._cache[key] = (public, hidden, expected)
         return self._cache[key]
 
