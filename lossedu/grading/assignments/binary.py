@@ -263,6 +263,21 @@ def _mlsm_axis1(input, target, weight=None, reduction="mean"):
     return _reduce(e.sum(1) / input.shape[1], reduction)
 
 
+def _pw_grad_without_sigma_term(case, reference):
+    """∂ℓ/∂x = w·(σ(x) − pw·y): pos_weight left out of the σ(x) factor."""
+    args = case.args
+    if "grad_output" not in args or args.get("pos_weight") is None:
+        return None
+    x, y, pw = (np.asarray(args[k], dtype=np.float64) for k in ("input", "target", "pos_weight"))
+    local = 1 / (1 + np.exp(-np.clip(x, -700, 700))) - pw * y
+    if args.get("weight") is not None:
+        local = args["weight"] * local
+    g = np.asarray(args["grad_output"], dtype=np.float64)
+    if args.get("reduction", "mean") == "mean":
+        g = g / x.size
+    return np.broadcast_to(g, x.shape) * local if args.get("reduction", "mean") != "none" else g * local
+
+
 FLIPPED_LABELS = Mistake("y and 1 − y are swapped: the y term goes with log p (log σ(x)), the 1 − y term with "
                          "log(1 − p)", _flip_target(lambda y: 1 - y))
 BCE_SIGMOID = Mistake("binary_cross_entropy takes probabilities as they are: you applied a sigmoid (that is "
@@ -273,6 +288,8 @@ PW_NEGATIVES = Mistake("pos_weight weighs the positive (y) term, not the negativ
                        _variant(_pw_on_negatives))
 SM_SIGN = Mistake("the margin is y·x and the loss log(1 + e^{−y·x}): the sign in the exponential is flipped",
                   _flip_target(lambda y: -y))
+PW_GRAD = Mistake("with pos_weight the gradient is w·[(pw·y + 1 − y)·σ(x) − pw·y]: the σ(x) of the positive term "
+                  "is scaled by pw too (you have w·(σ(x) − pw·y))", _pw_grad_without_sigma_term)
 MLSM_C = Mistake("each sample's loss is the MEAN over its C classes: divide the sum over the last axis by C",
                  _mlsm_times_c)
 MLSM_AXIS = Mistake("the classes are on the LAST axis of the input (not axis 1)", _variant(_mlsm_axis1))
@@ -286,7 +303,7 @@ ASSIGNMENT = Assignment(
              (FLIPPED_LABELS, BCE_SIGMOID)),
         Part("binary_cross_entropy_with_logits", 2, bcel_cases, (FLIPPED_LABELS, PW_EVERYWHERE, PW_NEGATIVES)),
         Part("binary_cross_entropy_with_logits_backward", 2, _backward("binary_cross_entropy_with_logits", bcel_cases),
-             (FLIPPED_LABELS, PW_EVERYWHERE, PW_NEGATIVES)),
+             (FLIPPED_LABELS, PW_EVERYWHERE, PW_NEGATIVES, PW_GRAD)),
         Part("soft_margin_loss", 2, sm_cases, (SM_SIGN,)),
         Part("soft_margin_loss_backward", 2, _backward("soft_margin_loss", sm_cases), (SM_SIGN,)),
         Part("multilabel_soft_margin_loss", 2, mlsm_cases, (MLSM_C, MLSM_AXIS)),
