@@ -52,7 +52,7 @@ ALLOWED_IMPORTS = (
     "numbers", "fractions", "statistics", "heapq", "bisect", "copy", "string", "re", "enum", "abc",
     "warnings", "textwrap", "random", "time", "contextlib", "types", "decimal",
 )
-NUMPY_SUBMODULES = ("linalg", "fft", "random", "polynomial", "ma", "lib.stride_tricks", "lib.scimath")
+NUMPY_SUBMODULES = ("linalg", "fft", "random", "lib.stride_tricks", "lib.scimath")
 DENIED_PREFIXES = (
     "socket.", "ctypes.", "subprocess.", "os.exec", "os.fork", "os.posix_spawn", "os.spawn", "os.system",
     "os.kill", "os.killpg", "pty.", "os.remove", "os.unlink", "os.rename", "os.rmdir", "os.mkdir",
