@@ -602,3 +602,16 @@ def test_bad_notebooks_still_get_a_results_file_with_a_clear_message(tmp_path):
     assert "not a lossedu assignment" in data["other.ipynb"]["output"]
     rows = (tmp_path / "r.csv").read_text().splitlines()
     assert len(rows) == 1 + len(paths)
+
+
+@pytest.mark.xfail(strict=True, reason="nbio.load follows symlinks: a submission that is a symlink to "
+                                       "solutions/01_regression.ipynb (a git-based Gradescope submission keeps "
+                                       "symlinks, and the bundle ships solutions/) scores full marks. Fix: nbio.load "
+                                       "refuses anything but a regular file (os.lstat + stat.S_ISREG; this also stops "
+                                       "a FIFO or /dev/zero that would hang or exhaust the grader) and caps its size; "
+                                       "run_autograder uses `find -type f`; the bundle leaves out solutions/")
+def test_a_symlink_to_the_solution_scores_nothing(tmp_path):
+    link = tmp_path / "submission.ipynb"
+    link.symlink_to(SOLUTION_NB)
+    result = grade_notebook(link, CASES, timeout=TIMEOUT)
+    assert result.score == 0 and result.messages
