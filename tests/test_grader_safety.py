@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import lossedu.functional as LF
 from lossedu.grading import notebook as nbio
 from lossedu.grading.check import public_cases
 from lossedu.grading.grade import (Cases, Result, cells_to_run, combined, exercise_notebook, grade_notebook,
