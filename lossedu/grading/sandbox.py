@@ -73,16 +73,16 @@ def _encode_cases(cases):
 def _namespaces():
     """The `unshare` prefix isolating the child, as far as this machine allows (root only)."""
     if not hasattr(_namespaces, "answer"):
-        _namespaces.answer = []
-        if os.getuid() == 0:
-            for flags in (["--net", "--pid", "--fork", "--kill-child"], ["--net"]):
-                try:
-                    ok = subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=10).returncode == 0
-                except (OSError, subprocess.SubprocessError):
-                    ok = False
-                if ok:
-                    _namespaces.answer = ["unshare", *flags]
-                    break
+        answer = []  # assigned once at the end: threads of --jobs never see a half-made answer
+        for flags in (["--net", "--pid", "--fork", "--kill-child"], ["--net"]) if os.getuid() == 0 else ():
+            try:
+                ok = subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=10).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                ok = False
+            if ok:
+                answer = ["unshare", *flags]
+                break
+        _namespaces.answer = answer
     return _namespaces.answer
 
 
