@@ -298,6 +298,7 @@ FORGERIES = {
     "pickled object array": "_record({'kind': 'case', 'case': 0, 'arrays': 1}, _npy(np.array([{}], dtype=object)))",
     "structured dtype": "_record({'kind': 'case', 'case': 0, 'arrays': 1}, _npy(np.zeros(1, dtype='f8,f8')))",
     "a setup record and zeros": "_record({'kind': 'setup', 'cell_errors': 'x' * 10**5, 'found': True})",
+    "millions of tiny records": "os.write(int(sys.argv[3]), (struct.pack('<I', 12) + b'{\"arrays\":0}') * 3_500_000)",
 }
 
 
@@ -319,7 +320,9 @@ def _npy(array):
 def l1_loss(input, target, reduction="mean", weight=None):
     return np.zeros(()) if reduction != "none" else np.zeros(np.broadcast(input, target).shape)
 '''
+    start = time.monotonic()
     part = run(set_source(notebook(), "l1_loss", source))
+    assert time.monotonic() - start < TIMEOUT + 3  # reading what was forged takes no time
     assert part.score == 0, part.output  # zeros pass no case, whatever was forged before them
     assert part.output.startswith("l1_loss:")
 

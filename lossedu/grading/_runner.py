@@ -172,7 +172,7 @@ def main():
         except BaseException as exc:  # noqa: BLE001 - a learner's cell may raise anything
             if isinstance(exc, (SystemExit, KeyboardInterrupt)):
                 exc = RuntimeError(f"{type(exc).__name__} raised")
-            errors.append(f"{spec['cell_names'][index]}: {type(exc).__name__}: {exc}")
+            errors.append(f"{spec['cell_names'][index]}: {type(exc).__name__}: {str(exc)[:1000]}")
     function = namespace.get(spec["function"])
     _write({"kind": "setup", "cell_errors": errors, "found": callable(function)})
     if not callable(function):
@@ -187,7 +187,7 @@ def main():
             tb = traceback.extract_tb(exc.__traceback__)
             cells = {f"<{name}>" for name in spec["cell_names"]}
             line = next((f" ({f.filename[1:-1]}, line {f.lineno})" for f in reversed(tb) if f.filename in cells), "")
-            _write({"kind": "case", "case": index, "error": f"{type(exc).__name__}: {exc}{line}"})
+            _write({"kind": "case", "case": index, "error": f"{type(exc).__name__}: {str(exc)[:1000]}{line}"})
             continue
         _write({"kind": "case", "case": index, "tuple": is_tuple}, arrays)
 
