@@ -46,9 +46,10 @@ walkthrough: $(STAMP)
 assign: $(STAMP)
 	$(VENV)/bin/lossedu assign
 
-# The Gradescope autograder bundle (setup.sh + run_autograder + this repository) for upload.
+# Gradescope autograder bundles, one per assignment (build/gradescope/NN_name.zip: setup.sh +
+# run_autograder + this repository without the solutions). ASSIGNMENTS="01_regression" picks some.
 gradescope: $(STAMP)
-	$(PY) tools/gradescope_bundle.py build/gradescope-autograder.zip
+	$(PY) tools/gradescope_bundle.py build/gradescope $(ASSIGNMENTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis walkthrough

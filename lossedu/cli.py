@@ -21,6 +21,8 @@ def main(argv=None):
     g.add_argument("--seed", type=int, help="seed of the hidden cases (default: a fresh random one)")
     g.add_argument("--combine", action="store_true",
                    help="with several submissions, write ONE results.json holding all their parts (Gradescope)")
+    g.add_argument("--assignment", help="accept only this assignment (e.g. 01_regression); others score 0 "
+                                       "with a message (Gradescope: one autograder per assignment)")
     g.add_argument("--quiet", action="store_true", help="print only one line per submission")
 
     a = sub.add_parser("assign", help="generate exercises/ from solutions/")
@@ -36,10 +38,14 @@ def main(argv=None):
         return 1 if (args.check and stale) else 0
 
     from .grading.grade import Result, grade_many, report, write_csv, write_results_json
+    from .grading.registry import MODULES
+
+    if args.assignment is not None and args.assignment not in MODULES:
+        parser.error(f"--assignment: no assignment {args.assignment!r}; known: {', '.join(MODULES)}")
 
     try:
         results = grade_many(args.submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
-                             seed=args.seed)
+                             seed=args.seed, only=args.assignment)
     except Exception as exc:  # a grader bug must still leave a result file that says so
         results = [Result(submission=s, messages=[f"the grader itself failed ({type(exc).__name__}: {exc}); "
                                                   f"please tell your teacher"]) for s in args.submissions]

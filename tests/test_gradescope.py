@@ -70,10 +70,15 @@ def test_the_assignment_is_recognised_by_its_cells_when_metadata_is_lost(tmp_pat
     assert run.returncode == 0 and "16/16" in run.stdout
 
 
-def _autograder(tmp_path, notebooks):
+def _autograder(tmp_path, notebooks, assignment=None):
     root = tmp_path / "autograder"
     (root / "submission").mkdir(parents=True)
-    os.symlink(ROOT, root / "source")
+    source = root / "source"
+    if assignment is None:
+        os.symlink(ROOT, source)
+    else:  # as the bundle unpacks: the repository plus gradescope/ASSIGNMENT
+        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", ".hypothesis", "build", "*.egg-info"))
+        (source / "gradescope" / "ASSIGNMENT").write_text(assignment + "\n")
     for nb in notebooks:
         shutil.copy(nb, root / "submission" / Path(nb).name)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "LOSSEDU_PYTHON": sys.executable}
@@ -89,23 +94,39 @@ def test_run_autograder_grades_the_uploaded_notebook(tmp_path):
     assert all(set(t) >= GRADESCOPE_KEYS for t in data["tests"])
 
 
+def test_run_autograder_accepts_only_its_assignment_and_counts_a_notebook_once(tmp_path):
+    twice = tmp_path / "copy" / "01_regression_again.ipynb"
+    twice.parent.mkdir()
+    shutil.copy(SOLUTION, twice)
+    data = _autograder(tmp_path, [SOLUTION, twice, ROOT / "solutions" / "04_kl_divergence.ipynb"], "01_regression")
+    assert data["score"] == 16, data["output"]
+    assert "this grader grades 01_regression" in data["output"]
+
+
 def test_run_autograder_without_a_notebook_explains(tmp_path):
     data = _autograder(tmp_path, [])
     assert data["score"] == 0 and "No notebook" in data["output"]
 
 
-def test_the_bundle_has_gradescopes_entry_points_and_the_course(tmp_path):
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "gradescope_bundle.py"), tmp_path / "ag.zip"],
+def test_the_bundle_has_gradescopes_entry_points_and_no_solutions(tmp_path):
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "gradescope_bundle.py"), tmp_path, "01_regression"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
-    with zipfile.ZipFile(tmp_path / "ag.zip") as z:
+    with zipfile.ZipFile(tmp_path / "01_regression.zip") as z:
         names = set(z.namelist())
         assert {"setup.sh", "run_autograder", "pyproject.toml", "lossedu/grading/_runner.py",
-                "exercises/01_regression.ipynb", "solutions/01_regression.ipynb"} <= names
+                "exercises/01_regression.ipynb", "gradescope/ASSIGNMENT"} <= names
+        assert not any(n.startswith(("solutions/", "tests/planted/")) for n in names)
+        assert z.read("gradescope/ASSIGNMENT").decode().strip() == "01_regression"
         for name in ("setup.sh", "run_autograder"):
             assert z.getinfo(name).external_attr >> 16 & 0o111
     setup = (ROOT / "gradescope" / "setup.sh").read_text()
     assert "torch==2.13.0" in setup and "download.pytorch.org/whl/cpu" in setup
+
+
+def test_grade_refuses_an_unknown_assignment_name():
+    run = lossedu("grade", SOLUTION, "--assignment", "99_nothing")
+    assert run.returncode == 2 and "no assignment '99_nothing'" in run.stderr
 
 
 @pytest.mark.parametrize("args", [["assign", "--check"]])

@@ -119,6 +119,7 @@ def test_setup_cells_import_only_numpy(name):
 
 
 # ----------------------------------------------------------------------------- cases and reference
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss")  # kl_div's own warning
 @pytest.mark.parametrize("part", [(a.name, i) for a in ASSIGNMENTS for i in range(len(a.parts))],
                          ids=lambda p: f"{p[0]}-{p[1]}")
 def test_lossedu_itself_passes_every_public_and_hidden_case(part, capsys):

@@ -106,7 +106,7 @@ def identify(nb):
     name = (meta.get("lossedu") or {}).get("assignment") if isinstance(meta.get("lossedu"), dict) else None
     if name in MODULES:
         return name
-    ids = {nbio.nbgrader(c).get("grade_id") for c in nb["cells"]} - {None}
+    ids = {nbio.nbgrader(c).get("grade_id") for c in nb["cells"]} - {None, ""}
     overlap = {n: len(ids & _solution_ids(n)) for n in MODULES}
     best = max(overlap.values(), default=0)
     matches = [n for n, k in overlap.items() if k == best]
@@ -205,23 +205,40 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
     errors = [o.error for o in run.outcomes.values() if o.error]
     if len(errors) == len(all_cases) and all(e.startswith("NotImplementedError") for e in errors):
         return PartResult(part.function, 0.0, part.points, f"{part.function}: not implemented yet → 0/{part.points:g} points")
-    score = part.points * sum(passed) / len(all_cases)
-    head = (f"{part.function}: {sum(passed)}/{len(all_cases)} cases passed ({passed[0]}/{len(public)} public, "
-            f"{passed[1]}/{len(hidden)} hidden) → {score:.2f}/{part.points:g} points")
+    # The smaller of the two pass rates: public answers learned by heart earn nothing (the hidden
+    # cases are new every run), and a mistake only a public tricky case reveals still costs.
+    score = part.points * min(passed[0] / len(public), passed[1] / len(hidden))
+    head = (f"{part.function}: {passed[0]}/{len(public)} public and {passed[1]}/{len(hidden)} hidden cases "
+            f"passed → {score:.2f}/{part.points:g} points")
     if run.stopped:
         head += f"\n  the run {run.stopped}"
     shown = lines[:12] + ([f"  … and {len(lines) - 12} more"] if len(lines) > 12 else [])
     return PartResult(part.function, score, part.points, "\n".join([head, *shown]))
 
 
-def grade_notebook(path, cases, *, timeout=20.0, memory_mb=2048):
-    """Grade one submitted notebook; never raises for a bad submission (the Result says what was wrong)."""
+def grade_notebook(path, cases, *, timeout=20.0, memory_mb=2048, only=None):
+    """Grade one submitted notebook; never raises for a bad submission (the Result says what was wrong).
+
+    only: the one assignment accepted (as on Gradescope, where each assignment has its own autograder).
+    """
+    try:
+        return _grade_notebook(path, cases, timeout=timeout, memory_mb=memory_mb, only=only)
+    except Exception as exc:  # noqa: BLE001 - one odd submission must not stop the batch
+        return Result(submission=str(path), messages=[f"this notebook could not be graded ({type(exc).__name__}: "
+                                                      f"{exc}); please tell your teacher"])
+
+
+def _grade_notebook(path, cases, *, timeout, memory_mb, only):
     result = Result(submission=str(path))
     try:
         nb = nbio.load(path)
         name = identify(nb)
     except ValueError as exc:
         result.messages.append(str(exc))
+        return result
+    if only is not None and name != only:
+        result.messages.append(f"this notebook is assignment {name}, but this grader grades {only}: "
+                               f"submit the {only} notebook")
         return result
     assignment = get_assignment(name)
     result.assignment = name
@@ -232,7 +249,7 @@ def grade_notebook(path, cases, *, timeout=20.0, memory_mb=2048):
     return result
 
 
-def grade_many(paths, *, jobs=1, timeout=20.0, memory_mb=2048, seed=None):
+def grade_many(paths, *, jobs=1, timeout=20.0, memory_mb=2048, seed=None, only=None):
     cases = Cases(secrets.randbits(63) if seed is None else seed)
     # torch's answers first, once for the whole run (threads below only wait on sandboxes)
     for name in {_peek_assignment(p) for p in paths} - {None}:
@@ -240,19 +257,28 @@ def grade_many(paths, *, jobs=1, timeout=20.0, memory_mb=2048, seed=None):
         for index in range(len(a.parts)):
             cases.get(a, index)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda p: grade_notebook(p, cases, timeout=timeout, memory_mb=memory_mb), paths))
+        return list(pool.map(lambda p: grade_notebook(p, cases, timeout=timeout, memory_mb=memory_mb, only=only),
+                             paths))
 
 
 def _peek_assignment(path):
     try:
         return identify(nbio.load(path))
-    except ValueError:
+    except Exception:  # noqa: BLE001 - grade_notebook reports it properly
         return None
 
 
 # ----------------------------------------------------------------------------- output files
 def combined(results):
     """Several submissions (one student's notebooks) as one Gradescope results dict."""
+    if len(results) == 1:
+        return results[0].gradescope()
+    best = {}  # one result per assignment, the best: uploading a notebook twice must not count twice
+    for r in results:
+        key = r.assignment or r.submission
+        if key not in best or r.score > best[key].score:
+            best[key] = r
+    results = list(best.values())
     if len(results) == 1:
         return results[0].gradescope()
     tests, outputs = [], []

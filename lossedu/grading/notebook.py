@@ -39,18 +39,61 @@ def solution_regions(text):
     return [m.group(0) for m in _REGION.finditer(text)]
 
 
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+
+
 def load(path):
-    """A notebook as a dict; ValueError with a readable message if it is not one."""
+    """A notebook as a dict; ValueError with a readable message if it is not one.
+
+    Only a regular file is read (not a symlink, which could point at a solution, nor a FIFO or
+    device that would hang the grader), at most MAX_NOTEBOOK_BYTES, and its structure is checked
+    so that nothing later trips over a cell that is not a cell.
+    """
+    import os
+    import stat
+
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is not a regular file (a symlink, folder or device); submit the notebook itself")
+    if info.st_size > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"{path} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB; clear its outputs and submit again")
     try:
         with open(path, encoding="utf-8") as f:
             nb = json.load(f)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"{path} is not a Jupyter notebook (not valid JSON: {exc})") from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise ValueError(f"{path} is not a Jupyter notebook (no list of cells)")
+    problem = _structure_problem(nb)
+    if problem:
+        raise ValueError(f"{path} is not a Jupyter notebook ({problem})")
     return nb
+
+
+def _structure_problem(nb):
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return "no list of cells"
+    if not isinstance(nb.get("metadata", {}), dict):
+        return "its metadata is not a mapping"
+    lossedu = nb.get("metadata", {}).get("lossedu", {})
+    if not isinstance(lossedu, dict) or not isinstance(lossedu.get("assignment", ""), str):
+        return "its lossedu metadata is malformed"
+    for i, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            return f"cell {i} is not a cell"
+        src = cell.get("source", "")
+        if not (isinstance(src, str) or (isinstance(src, list) and all(isinstance(line, str) for line in src))):
+            return f"cell {i}'s source is not text"
+        meta = cell.get("metadata", {})
+        if not isinstance(meta, dict):
+            return f"cell {i}'s metadata is not a mapping"
+        grader = meta.get("nbgrader", {})
+        if not isinstance(grader, dict) or not isinstance(grader.get("grade_id", ""), str):
+            return f"cell {i}'s nbgrader metadata is malformed"
+        if not isinstance(meta.get("tags", []), list) or not all(isinstance(t, str) for t in meta.get("tags", [])):
+            return f"cell {i}'s tags are malformed"
+    return ""
 
 
 def as_python(text):
@@ -66,9 +109,9 @@ def as_python(text):
 
 def definitions_only(text):
     """From a cell the learner added: only its imports, functions and classes (not its experiments)."""
-    try:
+    try:  # a pathological cell (deep nesting) must not take the grader down
         tree = ast.parse(as_python(text))
-    except SyntaxError:
+        keep = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))]
+        return ast.unparse(ast.Module(body=keep, type_ignores=[])) if keep else ""
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ""
-    keep = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))]
-    return ast.unparse(ast.Module(body=keep, type_ignores=[])) if keep else ""
