@@ -298,6 +298,8 @@ FORGERIES = {
     "pickled object array": "_record({'kind': 'case', 'case': 0, 'arrays': 1}, _npy(np.array([{}], dtype=object)))",
     "structured dtype": "_record({'kind': 'case', 'case': 0, 'arrays': 1}, _npy(np.zeros(1, dtype='f8,f8')))",
     "a setup record and zeros": "_record({'kind': 'setup', 'cell_errors': 'x' * 10**5, 'found': True})",
+    "lists where messages go": "_record({'kind': 'case', 'case': 0, 'error': json.loads('[' * 50 + ']' * 50)})\n"
+                               "_record({'kind': 'setup', 'cell_errors': [{'a': [1]}] * 10**4, 'found': 1})",
     "millions of tiny records": "os.write(int(sys.argv[3]), (struct.pack('<I', 12) + b'{\"arrays\":0}') * 3_500_000)",
 }
 

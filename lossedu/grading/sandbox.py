@@ -180,13 +180,15 @@ def run_part(cells, function, cases, *, timeout=20.0, memory_mb=2048):
         records = _read_records(results.read(MAX_RESULT_BYTES))
     run = PartRun(cell_errors=[], found=False, outcomes={}, stopped=stopped, seconds=seconds)
     for header, arrays in records:
+        # messages must be str (never str() of whatever nested JSON the learner's code forged)
         if header.get("kind") == "setup":
             errors = header.get("cell_errors")
-            run.cell_errors = [str(e)[:500] for e in (errors if isinstance(errors, list) else [])[:20]]
-            run.found = bool(header.get("found"))
+            run.cell_errors = [e[:500] for e in (errors if isinstance(errors, list) else [])[:20] if isinstance(e, str)]
+            run.found = header.get("found") is True
         elif header.get("kind") == "case" and type(header.get("case")) is int:
             if "error" in header:
-                run.outcomes[header["case"]] = Outcome(error=str(header["error"])[:500])
+                error = header["error"]
+                run.outcomes[header["case"]] = Outcome(error=error[:500] if isinstance(error, str) else "?")
             else:
                 run.outcomes[header["case"]] = Outcome(arrays, bool(header.get("tuple")))
     return run
