@@ -188,6 +188,16 @@ builtins.type = lambda *a: int
 builtins.len = lambda *a: 0
 """,
     "add an audit hook of our own": "import sys\nsys.addaudithook(lambda *a: None)\n",
+    "walk gc for the hook": "import gc\n_hooks = [o for o in gc.get_objects() if getattr(o, '__name__', '') == 'guard']\n",
+    # the runner's own frame: its case list and job spec are mutable, and worth nothing (the
+    # grader compares with its own copy of each case)
+    "rewrite the runner's cases through frames": """
+import sys
+_main = sys._getframe(0).f_back
+_main.f_locals['spec']['function'] = 'l1_loss'
+for _case in _main.f_locals['cases']:
+    _case.clear()
+""",
     "read the guard through a traceback": """
 try:
     open('/nonexistent')
@@ -557,6 +567,8 @@ RESOURCES = {
     "fork bomb": ("import os\nwhile True:\n    os.fork()", "does not allow os.fork"),
     "thread bomb": ("import threading\nwhile True:\n    threading.Thread(target=lambda: None).start()",
                     "can't start new thread"),
+    "stack overflow": ("import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)",
+                       ("SIGSEGV", "RecursionError", "MemoryError", "ran out of memory", "time limit")),
     "signal the grader": ("import os\nos.kill(os.getppid(), 9)", "does not allow os.kill"),
     "stdout flood": ("import sys\nwhile True:\n    sys.stdout.write('x' * 10**6)", "time limit"),
     "results descriptor flood": ("import os, sys\nwhile True:\n    os.write(int(sys.argv[3]), b'x' * 10**6)",
