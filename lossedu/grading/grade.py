@@ -208,8 +208,8 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
     # The smaller of the two pass rates: public answers learned by heart earn nothing (the hidden
     # cases are new every run), and a mistake only a public tricky case reveals still costs.
     score = part.points * min(passed[0] / len(public), passed[1] / len(hidden))
-    head = (f"{part.function}: {passed[0]}/{len(public)} public and {passed[1]}/{len(hidden)} hidden cases "
-            f"passed → {score:.2f}/{part.points:g} points")
+    head = (f"{part.function}: {sum(passed)}/{len(all_cases)} cases passed ({passed[0]}/{len(public)} public, "
+            f"{passed[1]}/{len(hidden)} hidden) → {score:.2f}/{part.points:g} points")
     if run.stopped:
         head += f"\n  the run {run.stopped}"
     shown = lines[:12] + ([f"  … and {len(lines) - 12} more"] if len(lines) > 12 else [])
