@@ -11,7 +11,7 @@ JOBS   ?= 2
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test venv walkthrough gradescope assign clean
+.PHONY: lab test venv bench walkthrough gradescope assign clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: $(STAMP)
 walkthrough: $(STAMP)
 	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet playwright
 	$(PY) tools/walkthrough.py $(NOTEBOOKS)
+
+# Speed against torch, every loss at a realistic size (benchmarks/bench.py; BENCH_ARGS="--dtype float64").
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 # Regenerate exercises/ from solutions/ (a test fails when they drift).
 assign: $(STAMP)
