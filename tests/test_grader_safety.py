@@ -188,7 +188,7 @@ builtins.type = lambda *a: int
 builtins.len = lambda *a: 0
 """,
     "add an audit hook of our own": "import sys\nsys.addaudithook(lambda *a: None)\n",
-    "walk gc for the hook": "import gc\n_hooks = [o for o in gc.get_objects() if getattr(o, '__name__', '') == 'guard']\n",
+    "walk gc for the hook": "import gc\n_hooks = [o for o in gc.get_objects() if getattr(o, '__name__', '') == 'g']\n",
     # the runner's own frame: its case list and job spec are mutable, and worth nothing (the
     # grader compares with its own copy of each case)
     "rewrite the runner's cases through frames": """
@@ -235,16 +235,22 @@ _poke(_cell + 16, id(str))                             # the hook now lets every
 '''
 
 
-@ROOT_ONLY
+KERNEL_WALL = pytest.mark.skipif(
+    os.getuid() != 0 and not (sys.platform == "linux" and os.uname().machine == "x86_64"),
+    reason="needs root (chroot, user 65534) or x86_64 Linux (seccomp)")
+
+
+@KERNEL_WALL
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="the exploit uses CPython 3.11's object layout")
 def test_numpy_raw_memory_defeats_the_audit_hook_but_not_the_kernel():
     """numpy's __array_interface__ reads and writes any address: the in-process guard can be
-    switched off. The chroot + user 65534 (kernel-enforced) still hide every file."""
+    switched off. The kernel still refuses: seccomp (no open at all) and, as root, the chroot and
+    user 65534."""
     source = cheat("open(P).read()", before=MEMORY_EXPLOIT)
     part = run(exercise_with(source))
     assert part.score == 0, part.output
     assert "does not let your code" not in part.output, "the exploit should have got past the hook"
-    assert "Permission denied" in part.output or "No such file" in part.output, part.output
+    assert any(w in part.output for w in ("Operation not permitted", "Permission denied", "No such file")), part.output
 
 
 PROCESSES = {

@@ -8,12 +8,16 @@ before the learner's code runs:
 1. limits: address space, CPU time, file size, no core files, and no new processes or threads;
 2. as root: `chroot` into the job folder (nothing of the machine is visible any more: no lossedu,
    no torch, no /proc) and drop to the unprivileged user 65534;
-3. an audit hook (PEP 578; it cannot be removed) that refuses opening any file by name, importing
-   any module not already imported, processes, signals, sockets, ctypes, tracing, gc walks.
+3. on x86_64 Linux, root or not: a seccomp filter, so the kernel refuses opening any file, sockets,
+   exec, fork/clone, signalling or tracing other processes, creating files, namespaces;
+4. an audit hook (PEP 578; it cannot be removed) that refuses the same and more with a message the
+   learner understands: opening files by name, importing any module not already imported,
+   processes, signals, sockets, ctypes, tracing, gc walks.
 
-Why 2 and not only 3: numpy can read and write any memory of its own process (`__array_interface__`
-with a raw address, `as_strided`), so in-process checks can be defeated by a determined learner;
-only what the kernel enforces holds for sure. Without root only 1 and 3 apply (a best effort).
+Why 1-3 and not only 4: numpy can read and write any memory of its own process
+(`__array_interface__` with a raw address, `as_strided`), so in-process checks can be defeated by a
+determined learner; only what the kernel enforces holds for sure. Elsewhere (macOS, non-x86_64
+without root) only 1 and 4 apply: a best effort.
 
 Results go out on file descriptor FD as length-prefixed JSON + .npy records (never pickle); the
 grader reads them strictly and compares in its own process: nothing here can change a verdict
@@ -145,6 +149,50 @@ def _confine(job, memory_mb, cpu_seconds):
                      f"CAP_SYS_CHROOT, CAP_SETUID and CAP_SETGID; or run `lossedu grade` as a normal user")
     # No fork, no thread: no process outlives a timeout, no fork bomb, no escaping the group.
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    _seccomp()
+
+
+# x86_64 system calls the learner's code never needs, refused by the kernel (seccomp) even if the
+# audit hook is switched off through raw memory; without root this is the only hard wall: open
+# (no file, no import), sockets, exec, new processes/threads, signals and tracing of others,
+# creating files, namespaces. (numbers from asm/unistd_64.h)
+_DENIED_SYSCALLS_X86_64 = (
+    2, 257, 437, 85, 304,  # open, openat, openat2, creat, open_by_handle_at
+    41, 53, 42, 49,  # socket, socketpair, connect, bind
+    59, 322, 57, 58, 56, 435,  # execve, execveat, fork, vfork, clone, clone3
+    62, 200, 234, 434, 424, 101, 310, 311,  # kill, tkill, tgkill, pidfd_open, pidfd_send_signal, ptrace, process_vm_*
+    133, 259, 83, 258, 88, 266, 86, 265,  # mknod(at), mkdir(at), symlink(at), link(at)
+    82, 264, 316, 87, 263, 84,  # rename, renameat(2), unlink(at), rmdir
+    161, 165, 272, 308,  # chroot, mount, unshare, setns
+)
+
+
+def _seccomp():
+    """Install a seccomp filter refusing _DENIED_SYSCALLS_X86_64 with EPERM (x86_64 Linux only;
+    elsewhere, or if the kernel says no, the other layers remain)."""
+    import ctypes
+    import platform
+
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        return
+    ld_arch, ld_nr, jeq, jge, ret = 0x20, 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE, BPF_RET|K
+    deny, allow, kill = 0x00050000 | 1, 0x7FFF0000, 0x80000000  # RET_ERRNO|EPERM, RET_ALLOW, RET_KILL_PROCESS
+    n = len(_DENIED_SYSCALLS_X86_64)
+    program = [(ld_arch, 0, 0, 4), (jeq, 1, 0, 0xC000003E), (ret, 0, 0, kill),  # not x86_64 calls: kill
+               (ld_nr, 0, 0, 0), (jge, n + 1, 0, 0x40000000)]  # x32 calls: refuse
+    program += [(jeq, n - i, 0, nr) for i, nr in enumerate(_DENIED_SYSCALLS_X86_64)]
+    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Filter))]
+
+    filters = (Filter * len(program))(*[Filter(*op) for op in program])
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) == 0:  # PR_SET_NO_NEW_PRIVS, required without root
+        libc.prctl(22, 2, ctypes.byref(Program(len(program), filters)), 0, 0)  # PR_SET_SECCOMP, FILTER
 
 
 def main():
