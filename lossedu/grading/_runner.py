@@ -164,6 +164,7 @@ _DENIED_SYSCALLS_X86_64 = (
     133, 259, 83, 258, 88, 266, 86, 265,  # mknod(at), mkdir(at), symlink(at), link(at)
     82, 264, 316, 87, 263, 84,  # rename, renameat(2), unlink(at), rmdir
     161, 165, 272, 308,  # chroot, mount, unshare, setns
+    425, 426, 427,  # io_uring_setup/enter/register (its opcodes would open files past the filter)
 )
 
 
