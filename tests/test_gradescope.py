@@ -57,7 +57,7 @@ def test_a_notebook_of_no_assignment_gets_a_clear_message(tmp_path):
     for cell in nb["cells"]:
         cell["metadata"].pop("nbgrader", None)
     (tmp_path / "stranger.ipynb").write_text(json.dumps(nb))
-    run = lossedu("grade", tmp_path / "stranger.ipynb", "--results-json", tmp_path / "r.json")
+    lossedu("grade", tmp_path / "stranger.ipynb", "--results-json", tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["score"] == 0 and "not a lossedu assignment" in data["output"]
 

@@ -4,7 +4,6 @@ lose points, exercises are generated (no drift, no leaked solution), nbgrader me
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
 import pkgutil
 import re
@@ -15,7 +14,7 @@ import pytest
 import lossedu.functional as LF
 from lossedu.grading import notebook as nbio
 from lossedu.grading.assign import dumps, expected_exercises, make_exercise
-from lossedu.grading.check import check, public_cases
+from lossedu.grading.check import check
 from lossedu.grading.grade import Cases, cells_to_run, grade_notebook, grade_part
 from lossedu.grading.registry import EXERCISES, SOLUTIONS, all_assignments
 

@@ -32,3 +32,14 @@ def backward_cases(loss, forward_cases, rng):
         grad_output = np.asarray(rng.normal(size=shape) if shape else rng.uniform(0.5, 2.0))
         out.append(Case(case.label, {"grad_output": grad_output, **case.args}))
     return out
+
+
+def backward_of(loss, forward_cases, keep=None):
+    """cases(rng, hidden) for `<loss>_backward`: `backward_cases` of the forward part's cases (those
+    for which keep(case) is true, if given)."""
+
+    def cases(rng, hidden):
+        forward = [c for c in forward_cases(rng, hidden) if keep is None or keep(c)]
+        return backward_cases(loss, forward, rng)
+
+    return cases

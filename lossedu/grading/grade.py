@@ -23,7 +23,7 @@ from . import notebook as nbio
 from .check import public_cases
 from .registry import EXERCISES, MODULES, assignment as get_assignment
 from .sandbox import run_part
-from .spec import compare, describe_difference
+from .spec import compare
 
 
 @dataclasses.dataclass

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cases import REDUCTIONS, backward_cases, describe
+from ..cases import REDUCTIONS, describe
+from ..cases import backward_of as _backward
+
 from ..spec import Assignment, Case, Mistake, Part, tuple_map
 
 SHAPES = [(7,), (4, 5), (2, 3, 4)]
@@ -34,10 +36,6 @@ def _soft_or_hard(rng, shape, soft):
 
 def _label(args, extra=""):
     return describe(args) + extra
-
-
-def _backward(loss, forward_cases):
-    return lambda rng, hidden: backward_cases(loss, forward_cases(rng, hidden), rng)
 
 
 # ----------------------------------------------------------------------------- binary_cross_entropy

@@ -6,7 +6,9 @@ import math
 
 import numpy as np
 
-from ..cases import REDUCTIONS, backward_cases, describe
+from ..cases import REDUCTIONS, describe
+from ..cases import backward_of as _backward
+
 from ..spec import Assignment, Case, Mistake, Part
 
 
@@ -15,10 +17,6 @@ from ..spec import Assignment, Case, Mistake, Part
 def _reduce(terms, reduction):
     terms = np.asarray(terms, dtype=np.float64)
     return terms if reduction == "none" else terms.sum() if reduction == "sum" else terms.mean()
-
-
-def _backward(loss, forward_cases, keep=lambda case: True):
-    return lambda rng, hidden: backward_cases(loss, [c for c in forward_cases(rng, hidden) if keep(c)], rng)
 
 
 def _shapes(rng, hidden, public, ndim=None):

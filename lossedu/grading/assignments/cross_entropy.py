@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cases import REDUCTIONS, backward_cases, describe
+from ..cases import REDUCTIONS, describe
+from ..cases import backward_of as _backward
+
 from ..spec import Assignment, Case, Mistake, Part, tuple_map
 
 
@@ -192,10 +194,6 @@ def ce_cases(rng, hidden):
         else:
             out.append(_random_index_case(rng, log_probs=False, smoothing=True))
     return out
-
-
-def _backward(loss, forward_cases):
-    return lambda rng, hidden: backward_cases(loss, forward_cases(rng, hidden), rng)
 
 
 def _minus_inf_case(eps):

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cases import REDUCTIONS, backward_cases, describe
+from ..cases import REDUCTIONS, describe
+from ..cases import backward_of as _backward
+
 from ..spec import Assignment, Case, Mistake, Part
 from .margins import _changed, _hinge, _variant
 
 COSINE_EPS = float(np.float32(1e-12))
-
-
-def _backward(loss, forward_cases):
-    return lambda rng, hidden: backward_cases(loss, forward_cases(rng, hidden), rng)
 
 
 def _pm1(rng, shape):

@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...functional import GRADIENT_OF
-from ..cases import REDUCTIONS, backward_cases, describe
+from ..cases import REDUCTIONS, describe
+from ..cases import backward_of as _backward
+
 from ..spec import Assignment, Case, Mistake, Part
 
 MARGINS = (1.0, 0.5, 2.0, 1.5, -0.5)
-
-
-def _backward(loss, forward_cases):
-    return lambda rng, hidden: backward_cases(loss, forward_cases(rng, hidden), rng)
 
 
 def _hidden_shape(rng, max_dims=3):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cases import REDUCTIONS, backward_cases, describe
+from ..cases import REDUCTIONS, describe
+from ..cases import backward_of as _backward
+
 from ..spec import Assignment, Case, Mistake, Part
 
 
@@ -55,10 +57,6 @@ def _forward_cases(loss, option, values, weighted):
         return out
 
     return cases
-
-
-def _backward(loss, forward_cases):
-    return lambda rng, hidden: backward_cases(loss, forward_cases(rng, hidden), rng)
 
 
 def _huber_mean_over_weights(case, reference):
