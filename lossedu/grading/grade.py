@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import re
 import secrets
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ class PartResult:
     score: float
     max_score: float
     output: str
+    stuck: bool = False  # the learner's cells themselves never finished: no other part can run either
 
 
 @dataclasses.dataclass
@@ -155,10 +157,11 @@ def cells_to_run(nb, exercise):
             continue
         if nbio.source(cell).strip() in known_sources:
             continue
-        code = nbio.definitions_only(nbio.source(cell))
-        if code:
+        snippets = nbio.definitions_only(nbio.source(cell))
+        if snippets:
             extra += 1
-            run.append((f"added cell {extra}", code))
+            run += [(f"added cell {extra}" + (f", part {k + 1}" if len(snippets) > 1 else ""), code)
+                    for k, code in enumerate(snippets)]
     if extra:
         notes.append(f"from {extra} cell(s) you added, the grader ran only imports and function/class definitions")
     return run, notes
@@ -181,7 +184,7 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
         msg = f"{part.function}: not graded: {why}"
         if "NotImplementedError" in "".join(run.cell_errors):
             msg = f"{part.function}: not implemented yet"
-        return PartResult(part.function, 0.0, part.points, msg)
+        return PartResult(part.function, 0.0, part.points, msg, stuck="time limit" in run.stopped)
     for i, case in enumerate(all_cases):
         is_public = i < len(public)
         kind, label = ("", case.label) if is_public else ("hidden case ", str(i - len(public) + 1))
@@ -200,7 +203,10 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
         if verdict.passed:
             passed[0 if is_public else 1] += 1
         else:
-            problem = verdict.problem if is_public else verdict.problem.split(": got")[0]
+            # a hidden case says how far off, never its numbers (they would reveal torch's answer)
+            problem = verdict.problem
+            if not is_public and "has shape" not in problem:
+                problem = re.sub(r"(: got |, expected ).*$", "", problem)
             lines.append(_feedback_line(kind, label, problem, verdict.diagnosis))
     errors = [o.error for o in run.outcomes.values() if o.error]
     if len(errors) == len(all_cases) and all(e.startswith("NotImplementedError") for e in errors):
@@ -244,7 +250,12 @@ def _grade_notebook(path, cases, *, timeout, memory_mb, only):
     result.assignment = name
     code, notes = cells_to_run(nb, exercise_notebook(name))
     result.messages += notes
-    for index in range(len(assignment.parts)):
+    for index, part in enumerate(assignment.parts):
+        if result.parts and result.parts[-1].stuck:  # don't spend the time limit again on every part
+            result.parts.append(PartResult(part.function, 0.0, part.points,
+                                           f"{part.function}: not graded: your cells did not finish (see above)",
+                                           stuck=True))
+            continue
         result.parts.append(grade_part(assignment, index, code, cases, timeout=timeout, memory_mb=memory_mb))
     return result
 
