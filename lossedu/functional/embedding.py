@@ -24,6 +24,7 @@ Reference: torch.nn.functional and ATen's Loss.cpp / Distance.cpp (torch 2.13).
 from __future__ import annotations
 
 import functools
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -237,8 +238,9 @@ def _difference(x1, x2, eps):
     a = _numeric(x1, "x1")
     b = _numeric(x2, "x2")
     broadcast_shape(("x1", a.shape), ("x2", b.shape))
-    v = a - b + eps
-    return np.atleast_1d(v), v.ndim == 0
+    v = a - b
+    v += eps  # in place: v is our own fresh array, so this saves a full-size temporary
+    return np.atleast_1d(v), np.ndim(v) == 0
 
 
 def _vector_norm(v, p):
@@ -246,34 +248,40 @@ def _vector_norm(v, p):
     min|v| (p = −∞), the count of non-zeros (p = 0) — torch.linalg.vector_norm's semantics."""
     if v.shape[-1] == 0 and (p < 0 or np.isinf(p)):
         raise ValueError(f"the p={p} norm of an empty last axis is undefined (it has no identity)")
-    a = np.abs(v)
-    if p == np.inf:
-        return np.max(a, axis=-1, keepdims=True)
-    if p == -np.inf:
-        return np.min(a, axis=-1, keepdims=True)
     if p == 0:
         return np.sum(v != 0, axis=-1, keepdims=True).astype(v.dtype)
+    if np.isinf(p):
+        return (np.max if p > 0 else np.min)(np.abs(v), axis=-1, keepdims=True)
     # |0|^p = inf for p < 0 makes the norm 0, as in torch; silence numpy's warning about it.
     with np.errstate(divide="ignore", over="ignore"):
-        return np.sum(a ** p, axis=-1, keepdims=True) ** (1 / p)
+        if p == 2:
+            # the usual case, without the |v| pass: v² = |v|² exactly (what `a ** 2` computes)
+            return np.sqrt(np.sum(np.square(v), axis=-1, keepdims=True))
+        return np.sum(np.abs(v) ** p, axis=-1, keepdims=True) ** (1 / p)
 
 
-def _vector_norm_backward(g, v, norm, p):
+def _vector_norm_backward(g, v, norm, p, out=None):
     """∂‖v‖_p/∂v = sign(v)·|v|^(p−1) / ‖v‖^(p−1), times g; torch's conventions (norm_backward):
 
     * p = 0: 0 (a count of non-zeros is piecewise constant);
     * p = ±∞: sign(v) on the entries with |v| = ‖v‖, the gradient shared equally among ties;
     * p < 1: entries with v = 0 get 0 (|v|^(p−1) would be ∞), and the factor is ‖v‖^(1−p);
     * p ≥ 1: 0 wherever the whole norm is 0 (p = 2 gives v/‖v‖, p = 1 gives sign(v)).
+
+    `out` (p = 2 only) may be v itself, when the caller has no further use for v.
     """
     if p == 0:
         return np.zeros_like(v)
+    zero = np.zeros((), v.dtype)
+    if p == 2:
+        # sign(v)·|v| is v itself (nan too), so this is torch's v·g/‖v‖: one pass over v, not five
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            return np.multiply(v, np.where(norm == 0, zero, g / norm), out=out)
     sign = torch_sign(v)
     a = np.abs(v)
     if np.isinf(p):
         hit = (a == norm) | np.isnan(a)
         return sign * (g / np.sum(hit, axis=-1, keepdims=True)) * hit
-    zero = np.zeros((), v.dtype)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         if p < 1:
             scaled = np.where(v == 0, zero, sign * a ** (p - 1))
@@ -286,6 +294,30 @@ def _norm_options(p, eps, keepdim):
     return _real(p, "p"), _real(eps, "eps"), _flag(keepdim, "keepdim")
 
 
+class _Pairwise(NamedTuple):
+    """One pairwise distance with the pieces its gradient reuses (so a backward computes them once)."""
+
+    v: np.ndarray  # x1 − x2 + eps, at least 1-D
+    norm: np.ndarray  # ‖v‖_p over the last axis, kept as a size-1 axis
+    scalar: bool  # both inputs were 0-d: the distance is 0-d too
+
+    def value(self, keepdim=False):
+        return self.norm.reshape(()) if self.scalar else (self.norm if keepdim else self.norm[..., 0])
+
+
+def _pairwise(x1, x2, p, eps):
+    v, scalar = _difference(x1, x2, eps)
+    return _Pairwise(v, _vector_norm(v, p), scalar)
+
+
+def _pairwise_backward(grad_output, d, x1, x2, p, keepdim):
+    """(grad_x1, grad_x2) from the pieces `d` of `_pairwise(x1, x2, p, eps)`; d.v is used up."""
+    out_shape = () if d.scalar else (d.norm.shape if keepdim else d.norm.shape[:-1])
+    g = check_grad_output(grad_output, out_shape, d.v.dtype).reshape(d.norm.shape)
+    grad_v = _vector_norm_backward(g, d.v, d.norm, p, out=d.v if p == 2 else None)
+    return grad_like(grad_v, x1), grad_like(-grad_v, x2)
+
+
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """d(x1, x2) = ‖x1 − x2 + eps‖_p over the last axis (x1 and x2 broadcast).
 
@@ -293,9 +325,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     d(u, v) ≠ d(v, u) in general. `p` follows vector-norm semantics for every real p and ±∞.
     """
     p, eps, keepdim = _norm_options(p, eps, keepdim)
-    v, scalar = _difference(x1, x2, eps)
-    norm = _vector_norm(v, p)
-    return norm.reshape(()) if scalar else (norm if keepdim else norm[..., 0])
+    return _pairwise(x1, x2, p, eps).value(keepdim)
 
 
 def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=False):
@@ -304,12 +334,7 @@ def pairwise_distance_backward(grad_output, x1, x2, p=2.0, eps=1e-6, keepdim=Fal
     See `_vector_norm_backward` for ∂‖v‖_p/∂v and its conventions at 0 and at ties (p = ∞).
     """
     p, eps, keepdim = _norm_options(p, eps, keepdim)
-    v, scalar = _difference(x1, x2, eps)
-    norm = _vector_norm(v, p)
-    out_shape = () if scalar else (norm.shape if keepdim else norm.shape[:-1])
-    g = check_grad_output(grad_output, out_shape, v.dtype).reshape(norm.shape)
-    grad_v = _vector_norm_backward(g, v, norm, p)
-    return grad_like(grad_v, x1), grad_like(-grad_v, x2)
+    return _pairwise_backward(grad_output, _pairwise(x1, x2, p, eps), x1, x2, p, keepdim)
 
 
 # ----------------------------------------------------------------------------- distances with gradients
@@ -412,20 +437,47 @@ def _check_triplet_shapes(a, p, n, swap):
     broadcast_shape(*shapes)
 
 
+class _Distance(NamedTuple):
+    """A distance as the triplet losses call it.
+
+    `measure(x1, x2) → (d, kept)` and `grad(g, kept, x1, x2) → (grad_x1, grad_x2)`: `kept` is
+    whatever the gradient can reuse from the forward computation (nothing for a user's distance,
+    the difference and its norm for `pairwise_distance`, which then need not be recomputed).
+    """
+
+    measure: Callable
+    grad: Callable
+
+
+def _user_distance(distance):
+    """Any numpy distance: its values, and its `.backward` for the gradient."""
+    return _Distance(lambda x1, x2: (np.asarray(distance(x1, x2)), None),
+                     lambda g, _, x1, x2: distance.backward(g, x1, x2))
+
+
+def _pairwise_distance(p, eps):
+    """pairwise_distance(·, ·, p, eps), whose gradient reuses the forward's v and ‖v‖."""
+    def measure(x1, x2):
+        d = _pairwise(x1, x2, p, eps)
+        return d.value(), d
+
+    return _Distance(measure, lambda g, d, x1, x2: _pairwise_backward(g, d, x1, x2, p, False))
+
+
 def _triplet_z(distance, a, p, n, margin, swap):
     """z = margin + d(a, p) − d_neg, d_neg = d(a, n), or min(d(a, n), d(p, n)) with swap.
 
-    Returns z and the distances (d(p, n) is None without swap).
+    Returns z, the distances (d(p, n) is None without swap) and what their gradients reuse.
     """
-    d_pos = np.asarray(distance(a, p))
-    d_neg = np.asarray(distance(a, n))
-    d_swap = np.asarray(distance(p, n)) if swap else None
+    d_pos, k_pos = distance.measure(a, p)
+    d_neg, k_neg = distance.measure(a, n)
+    d_swap, k_swap = distance.measure(p, n) if swap else (None, None)
     named = [("distance(anchor, positive)", d_pos.shape), ("distance(anchor, negative)", d_neg.shape)]
     if swap:
         named.append(("distance(positive, negative)", d_swap.shape))
     broadcast_shape(*named)
     nearest = np.minimum(d_neg, d_swap) if swap else d_neg
-    return np.asarray(margin + d_pos - nearest), (d_pos, d_neg, d_swap)
+    return np.asarray(margin + d_pos - nearest), (d_pos, d_neg, d_swap), (k_pos, k_neg, k_swap)
 
 
 def _triplet_backward(grad_output, distance, a, p, n, margin, swap, reduction):
@@ -433,9 +485,9 @@ def _triplet_backward(grad_output, distance, a, p, n, margin, swap, reduction):
 
     ∂ℓ/∂d(a, p) = [z ≥ 0] and ∂ℓ/∂d_neg = −[z ≥ 0]; with swap, min(d_an, d_pn) sends that to
     the smaller distance, half to each on a tie (torch.minimum). Each distance's gradient then
-    comes from `distance.backward(grad, x1, x2)`.
+    comes from `distance.grad(grad, kept, x1, x2)`.
     """
-    z, (d_pos, d_neg, d_swap) = _triplet_z(distance, a, p, n, margin, swap)
+    z, (d_pos, d_neg, d_swap), (k_pos, k_neg, k_swap) = _triplet_z(distance, a, p, n, margin, swap)
     g = _hinge_backward(grad_output, z, reduction)
     zero = np.zeros((), g.dtype)
     if swap:
@@ -444,11 +496,11 @@ def _triplet_backward(grad_output, distance, a, p, n, margin, swap, reduction):
         g_pn = np.where(d_neg < d_swap, zero, share)
     else:
         g_an = g
-    ga, gp = distance.backward(sum_to_shape(g, d_pos.shape), a, p)
-    ga2, gn = distance.backward(-sum_to_shape(g_an, d_neg.shape), a, n)
+    ga, gp = distance.grad(sum_to_shape(g, d_pos.shape), k_pos, a, p)
+    ga2, gn = distance.grad(-sum_to_shape(g_an, d_neg.shape), k_neg, a, n)
     grad_a, grad_p, grad_n = grad_like(ga, a) + grad_like(ga2, a), grad_like(gp, p), grad_like(gn, n)
     if swap:
-        gp2, gn2 = distance.backward(-sum_to_shape(g_pn, d_swap.shape), p, n)
+        gp2, gn2 = distance.grad(-sum_to_shape(g_pn, d_swap.shape), k_swap, p, n)
         grad_p, grad_n = grad_p + grad_like(gp2, p), grad_n + grad_like(gn2, n)
     return grad_a, grad_p, grad_n
 
@@ -461,10 +513,7 @@ def _triplet_margin_setup(anchor, positive, negative, margin, p, eps, swap, size
     swap = _flag(swap, "swap")
     arrays = _triplet_arrays(anchor, positive, negative)
     _check_triplet_shapes(*arrays, swap)
-    distance = with_backward(functools.partial(pairwise_distance_backward, p=p, eps=eps))(
-        functools.partial(pairwise_distance, p=p, eps=eps)
-    )
-    return arrays, distance, margin, swap, reduction
+    return arrays, _pairwise_distance(p, eps), margin, swap, reduction
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False, size_average=None,
@@ -504,10 +553,10 @@ def _distance_setup(anchor, positive, negative, distance_function, margin, swap,
     arrays = _triplet_arrays(anchor, positive, negative)
     if distance_function is None:
         _check_triplet_shapes(*arrays, swap)
-        distance_function = pairwise_distance
-    elif not callable(distance_function):
+        return arrays, _pairwise_distance(2.0, 1e-6), margin, swap, reduction  # pairwise_distance's defaults
+    if not callable(distance_function):
         raise TypeError(f"distance_function must be a callable (x1, x2) -> distances, got {distance_function!r}")
-    return arrays, distance_function, margin, swap, reduction
+    return arrays, _user_distance(distance_function), margin, swap, reduction
 
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
@@ -534,7 +583,7 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
     arrays, distance, margin, swap, reduction = _distance_setup(
         anchor, positive, negative, distance_function, margin, swap, reduction
     )
-    if not callable(getattr(distance, "backward", None)):
+    if distance_function is not None and not callable(getattr(distance_function, "backward", None)):
         raise TypeError(
             "distance_function has no gradient: give it a `.backward(grad, x1, x2) -> (grad_x1, grad_x2)` "
             "attribute, e.g. with lossedu.functional.with_backward(your_backward)(your_distance)"
