@@ -225,9 +225,13 @@ def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0
     pair_shape = np.broadcast_shapes(x1.shape, x2.shape)
 
     def grad_of(own, other, sq_own):
-        cross = np.broadcast_to((dcos / denom)[..., None] * other, pair_shape)
-        norm = (dcos * cos / sq_own)[..., None] * own
-        return grad_like(cross, own) - grad_like(norm, own)
+        cross = (dcos / denom)[..., None] * other
+        if cross.shape != pair_shape:  # `other` broadcast along D: every copy gets its share
+            cross = np.broadcast_to(cross, pair_shape)
+        cross = grad_like(cross, own)
+        norm = grad_like((dcos * cos / sq_own)[..., None] * own, own)
+        # a writeable `cross` is a fresh array of ours (a broadcast view is read-only): reuse it
+        return np.subtract(cross, norm, out=cross if cross.flags.writeable else None)
 
     return grad_of(x1, x2, sq1), grad_of(x2, x1, sq2)
 
