@@ -92,8 +92,8 @@ def _check_target_range(t, low, num_classes):
 def _counted(z, active):
     """z where `active`, 0 elsewhere: the hinge values of the terms that count.
 
-    Works in place on the fresh array z (the big (N, C, C) one for multilabel), so a NaN or
-    negative z that does not count costs no extra copy.
+    Works in place on the fresh array z, so a NaN or negative z that does not count costs no
+    extra copy.
     """
     np.copyto(z, 0, where=~active)
     return z
@@ -281,21 +281,39 @@ def _multilabel_margin_args(input, target, size_average, reduce, reduction):
     return _MultiLabelArgs(x, scores, t.reshape(n, c), reduction, (n,) if x.ndim == 2 else ())
 
 
-def _multilabel_pairs(a):
-    """Per row: how often each class is listed, and the (listed j, unlisted i) pairs that count.
+def _multilabel_rows(a):
+    """Per row: the listed classes, position by position, and the scores of the unlisted ones.
 
-    counts[n, j] is j's multiplicity among the entries before the first negative one (a
-    duplicate counts again). active[n, j, i] says j is listed, i is not, and z = 1 − x_j + x_i
-    is > 0 strictly (ATen's kernel), so ties and NaN scores drop out. Returns (counts, z, active).
+    A row's list is its entries before the first negative one; listed[n, k] says position k
+    still lists a class (a duplicate is listed again and counts again). unlisted_scores is
+    x with every listed class set to −inf, so that no pair ever takes a listed class as the
+    unlisted i. Returns (listed, unlisted_scores).
     """
     n, c = a.scores.shape
     listed = np.logical_and.accumulate(a.labels >= 0, axis=1)
-    rows = np.nonzero(listed)[0]
-    counts = np.bincount(rows * c + a.labels[listed], minlength=n * c).reshape(n, c)
-    is_target = counts > 0
-    z = (1 - a.scores)[:, :, None] + a.scores[:, None, :]
-    active = (z > 0) & is_target[:, :, None] & ~is_target[:, None, :]
-    return counts, z, active
+    is_target = np.zeros((n, c), dtype=bool)
+    is_target[np.nonzero(listed)[0], a.labels[listed]] = True
+    unlisted_scores = a.scores.copy()
+    unlisted_scores[is_target] = -np.inf
+    return listed, unlisted_scores
+
+
+def _listed_margins(a, listed):
+    """For each list position k: the (N,) listed classes j_k and their margins 1 − x_{n,j_k}.
+
+    One (N,) slice per position instead of all (N, C, C) pairs at once: memory stays O(N·C)
+    and the work is N·|J|·C, as in ATen's loop. A duplicate is another position, so it counts
+    again. A row whose list ended before k gets the margin −inf: 1 − x_j + x_i is then −inf
+    (or nan), never > 0, so it adds nothing.
+    """
+    n = a.scores.shape[0]
+    rows = np.arange(n)
+    for k in range(int(listed.sum(axis=1).max(initial=0))):
+        live = listed[:, k]
+        j = np.where(live, a.labels[:, k], 0)
+        margin = 1 - a.scores[rows, j]
+        margin[~live] = -np.inf
+        yield j, margin
 
 
 @ieee()
@@ -307,10 +325,40 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     margin is fixed at 1 and the sum is divided by C. 'none' gives (N,), or 0-d for a vector.
     """
     a = _multilabel_margin_args(input, target, size_average, reduce, reduction)
-    counts, z, active = _multilabel_pairs(a)
-    per_listed = _counted(z, active).sum(axis=2)
-    loss = (counts.astype(a.x.dtype) * per_listed).sum(axis=1) / a.scores.shape[1]
+    n, c = a.scores.shape
+    listed, unlisted_scores = _multilabel_rows(a)
+    # torch sums the float hinges in double (its accscalar_t on CPU); so do we.
+    total = np.zeros(n)
+    z = np.empty_like(unlisted_scores)
+    for _, margin in _listed_margins(a, listed):
+        np.add(margin[:, None], unlisted_scores, out=z)
+        # fmax, not maximum: a nan z (nan score, or inf − inf) is dropped, as ATen's z > 0 test does.
+        np.fmax(z, 0, out=z)
+        total += z.sum(axis=1, dtype=np.float64)
+    loss = (total / c).astype(a.x.dtype)
     return apply_reduction(loss.reshape(a.out_shape), a.reduction)
+
+
+def _multilabel_pair_counts(a):
+    """(#counted pairs with k as the unlisted i) − (#counted pairs with k as the listed j), per (n, k).
+
+    A class is either listed or unlisted, never both, so the two kinds of count never share
+    an entry. The counts are integers, exact where float32 would stop counting past 2²⁴: an
+    entry is at most C² (C listings of one class, C pairs each), so int32 holds it unless
+    C > 46340.
+    """
+    n, c = a.scores.shape
+    listed, unlisted_scores = _multilabel_rows(a)
+    rows = np.arange(n)
+    pairs = np.zeros((n, c), dtype=np.int32 if c * c < 2**31 else np.int64)
+    counted = np.empty((n, c), dtype=bool)
+    for j, margin in _listed_margins(a, listed):
+        # x_i > −margin is exactly the test 1 − x_j + x_i > 0: a float sum is 0 only when the
+        # exact sum is, and rounding keeps its sign; nan and inf − inf fail both.
+        np.greater(unlisted_scores, -margin[:, None], out=counted)
+        pairs += counted
+        pairs[rows, j] -= np.count_nonzero(counted, axis=1)
+    return pairs
 
 
 @ieee()
@@ -326,9 +374,6 @@ def multilabel_margin_loss_backward(grad_output, input, target, size_average=Non
     a = _multilabel_margin_args(input, target, size_average, reduce, reduction)
     n, c = a.scores.shape
     g = _per_sample(grad_output, a.out_shape, a.reduction, a.x.dtype, n) / c
-    counts, _, active = _multilabel_pairs(a)
-    # A class is either listed or unlisted, never both, so the two counts never overlap.
-    raised = np.einsum("nj,nji->ni", counts, active)
-    lowered = counts * active.sum(axis=2)
-    grad = (raised - lowered).astype(a.x.dtype) * g[:, None]
+    grad = _multilabel_pair_counts(a).astype(a.x.dtype)
+    grad *= g[:, None]  # grad is ours: scaled in place, no second full-size array
     return grad.reshape(a.x.shape)
