@@ -72,9 +72,27 @@ def log_softmax(x, axis=-1):
 def _log_softmax_backward(grad, lsm, axis):
     """∂L/∂x = G − softmax·Σ_c G_c for G = ∂L/∂lsm, since ∂lsm_k/∂x_c = [k = c] − s_c.
 
-    softmax is recovered as exp(lsm), as torch does, so a nan row stays nan.
+    softmax is recovered as exp(lsm), as torch does, so a nan row stays nan. Both arrays are
+    the caller's own temporaries, used up here: the result is written over `grad` (and the
+    softmax over `lsm`), so the chain rule allocates nothing of the input's size.
     """
-    return grad - np.exp(lsm) * np.sum(grad, axis=axis, keepdims=True, dtype=grad.dtype)
+    total = np.sum(grad, axis=axis, keepdims=True, dtype=grad.dtype)
+    s = np.exp(lsm, out=lsm)
+    s *= total
+    return np.subtract(grad, s, out=grad)
+
+
+@ieee()
+def _log_softmax_at(x, index):
+    """log_softmax(x, axis=1) at one class per item, index (N, d1..dK): shaped like index.
+
+    The same arithmetic as `log_softmax` (so the same numbers), but the last subtraction is
+    done only where it is needed, and exp overwrites the shifted logits once they are read.
+    """
+    shifted = x - np.max(x, axis=1, keepdims=True, initial=-np.inf)
+    at = _take(shifted, index)
+    log_total = np.log(np.sum(np.exp(shifted, out=shifted), axis=1, dtype=x.dtype))
+    return at - log_total
 
 
 # ----------------------------------------------------------------------------- argument checks
@@ -231,8 +249,13 @@ def _upstream(grad_output, p, dtype):
 
 def _nll(logp, p):
     """Forward of nll on batched log-probabilities: ℓ_i = −w[t_i]·logp[i, t_i]·m_i, reduced."""
+    return _nll_at(_take(logp, p.t), p)
+
+
+def _nll_at(logp_t, p):
+    """The same from logp_t = logp[i, t_i] alone, the only entries nll reads."""
     # where, not a product with m_i: an ignored item's input may be nan or inf.
-    loss = np.where(p.keep, -(_take(logp, p.t) * p.w_t), 0).astype(logp.dtype, copy=False)
+    loss = np.where(p.keep, -(logp_t * p.w_t), 0).astype(logp_t.dtype, copy=False)
     return _reduce_items(loss, p.reduction, p.total)
 
 
@@ -393,8 +416,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     lsm = log_softmax(input) along the class axis (1, or 0 when unbatched); ε = label_smoothing.
     """
     p, eps = _ce_setup(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)
-    lsm = log_softmax(p.x, axis=1)
-    out = _ce_prob(lsm, p) if isinstance(p, _ProbProblem) else _ce_index(lsm, p, eps)
+    if isinstance(p, _ProbProblem):
+        out = _ce_prob(log_softmax(p.x, axis=1), p)
+    elif eps == 0.0:
+        # plain nll of log_softmax, which reads one log-probability per item: skip the rest
+        out = _nll_at(_log_softmax_at(p.x, p.t), p)
+    else:
+        out = _ce_index(log_softmax(p.x, axis=1), p, eps)
     return _finish(np.asarray(out), p.unbatched)
 
 
