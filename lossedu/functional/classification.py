@@ -213,7 +213,18 @@ def _take(a, t):
         return np.zeros(t.shape, a.dtype)
     if a.ndim == 1:
         return a[t]
-    return np.take_along_axis(a, t[:, None], axis=1)[:, 0]
+    return a[_target_index(t)]
+
+
+def _target_index(t):
+    """The fancy index of the entries [i, t_i, …] of a batched (N, C, d1..dK) array.
+
+    t has shape (N, d1..dK); the other axes get open ranges (np.indices(sparse=True)), so
+    indexing with it reads or writes exactly one entry per item, without take_along_axis's
+    extra work of building a full index for the length-1 class axis.
+    """
+    grids = np.indices(t.shape, sparse=True)
+    return (grids[0], t) + tuple(grids[1:])
 
 
 def _class_view(w, ndim):
@@ -268,8 +279,7 @@ def _nll_grad(g, p, out):
     up = _item_upstream(g, p.reduction, p.total, out.dtype)
     at_target = np.where(p.keep, -up * p.w_t, 0)
     if out.shape[1]:
-        index = p.t[:, None]
-        np.put_along_axis(out, index, np.take_along_axis(out, index, axis=1) + at_target[:, None], axis=1)
+        out[_target_index(p.t)] += at_target  # one target per item: no index repeats
     return out
 
 
