@@ -281,39 +281,40 @@ def _multilabel_margin_args(input, target, size_average, reduce, reduction):
     return _MultiLabelArgs(x, scores, t.reshape(n, c), reduction, (n,) if x.ndim == 2 else ())
 
 
-def _multilabel_rows(a):
-    """Per row: the listed classes, position by position, and the scores of the unlisted ones.
-
-    A row's list is its entries before the first negative one; listed[n, k] says position k
-    still lists a class (a duplicate is listed again and counts again). unlisted_scores is
-    x with every listed class set to −inf, so that no pair ever takes a listed class as the
-    unlisted i. Returns (listed, unlisted_scores).
-    """
-    n, c = a.scores.shape
-    listed = np.logical_and.accumulate(a.labels >= 0, axis=1)
-    is_target = np.zeros((n, c), dtype=bool)
+def _unlisted_scores(a, listed):
+    """The scores with every listed class set to −inf: a listed class is never the unlisted i."""
+    is_target = np.zeros(a.scores.shape, dtype=bool)
     is_target[np.nonzero(listed)[0], a.labels[listed]] = True
-    unlisted_scores = a.scores.copy()
-    unlisted_scores[is_target] = -np.inf
-    return listed, unlisted_scores
+    unlisted = a.scores.copy()
+    unlisted[is_target] = -np.inf
+    return unlisted
 
 
-def _listed_margins(a, listed):
-    """For each list position k: the (N,) listed classes j_k and their margins 1 − x_{n,j_k}.
+def _multilabel_pairs(a):
+    """The (listed j, unlisted i) pairs, one list position k at a time: yields (j, z).
 
-    One (N,) slice per position instead of all (N, C, C) pairs at once: memory stays O(N·C)
-    and the work is N·|J|·C, as in ATen's loop. A duplicate is another position, so it counts
-    again. A row whose list ended before k gets the margin −inf: 1 − x_j + x_i is then −inf
-    (or nan), never > 0, so it adds nothing.
+    j (N,) is the class each row lists at position k, and z (N, C) holds the violations
+    z_ji = 1 − x_j + x_i of its pairs. A row's list is its entries before the first negative
+    one; a duplicate is another position, so it counts again. Wherever there is no pair (i is
+    a listed class, or the row's list ended before k) z is −inf or nan, so the strict test
+    z > 0 of ATen's kernel, which also drops ties and nan scores, keeps exactly the pairs
+    that count.
+
+    Position by position instead of all (N, C, C) pairs at once: memory stays O(N·C) and the
+    work is N·|J|·C, as in ATen's loop. z is one buffer, overwritten at the next position.
     """
     n = a.scores.shape[0]
+    listed = np.logical_and.accumulate(a.labels >= 0, axis=1)
+    unlisted = _unlisted_scores(a, listed)
     rows = np.arange(n)
+    z = np.empty_like(unlisted)
     for k in range(int(listed.sum(axis=1).max(initial=0))):
         live = listed[:, k]
         j = np.where(live, a.labels[:, k], 0)
         margin = 1 - a.scores[rows, j]
-        margin[~live] = -np.inf
-        yield j, margin
+        margin[~live] = -np.inf  # this row's list has ended: no pairs
+        np.add(margin[:, None], unlisted, out=z)
+        yield j, z
 
 
 @ieee()
@@ -326,39 +327,13 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """
     a = _multilabel_margin_args(input, target, size_average, reduce, reduction)
     n, c = a.scores.shape
-    listed, unlisted_scores = _multilabel_rows(a)
     # torch sums the float hinges in double (its accscalar_t on CPU); so do we.
     total = np.zeros(n)
-    z = np.empty_like(unlisted_scores)
-    for _, margin in _listed_margins(a, listed):
-        np.add(margin[:, None], unlisted_scores, out=z)
-        # fmax, not maximum: a nan z (nan score, or inf − inf) is dropped, as ATen's z > 0 test does.
-        np.fmax(z, 0, out=z)
-        total += z.sum(axis=1, dtype=np.float64)
+    for _, z in _multilabel_pairs(a):
+        # fmax, not maximum: a nan z is dropped (fmax(nan, 0) = 0), as ATen's z > 0 test does.
+        total += np.fmax(z, 0, out=z).sum(axis=1, dtype=np.float64)
     loss = (total / c).astype(a.x.dtype)
     return apply_reduction(loss.reshape(a.out_shape), a.reduction)
-
-
-def _multilabel_pair_counts(a):
-    """(#counted pairs with k as the unlisted i) − (#counted pairs with k as the listed j), per (n, k).
-
-    A class is either listed or unlisted, never both, so the two kinds of count never share
-    an entry. The counts are integers, exact where float32 would stop counting past 2²⁴: an
-    entry is at most C² (C listings of one class, C pairs each), so int32 holds it unless
-    C > 46340.
-    """
-    n, c = a.scores.shape
-    listed, unlisted_scores = _multilabel_rows(a)
-    rows = np.arange(n)
-    pairs = np.zeros((n, c), dtype=np.int32 if c * c < 2**31 else np.int64)
-    counted = np.empty((n, c), dtype=bool)
-    for j, margin in _listed_margins(a, listed):
-        # x_i > −margin is exactly the test 1 − x_j + x_i > 0: a float sum is 0 only when the
-        # exact sum is, and rounding keeps its sign; nan and inf − inf fail both.
-        np.greater(unlisted_scores, -margin[:, None], out=counted)
-        pairs += counted
-        pairs[rows, j] -= np.count_nonzero(counted, axis=1)
-    return pairs
 
 
 @ieee()
@@ -374,6 +349,17 @@ def multilabel_margin_loss_backward(grad_output, input, target, size_average=Non
     a = _multilabel_margin_args(input, target, size_average, reduce, reduction)
     n, c = a.scores.shape
     g = _per_sample(grad_output, a.out_shape, a.reduction, a.x.dtype, n) / c
-    grad = _multilabel_pair_counts(a).astype(a.x.dtype)
+    rows = np.arange(n)
+    # pairs[n, k] = #counted pairs with k as the unlisted i − #counted pairs with k as the listed
+    # j: one array holds both counts, since a class is either listed or unlisted, never both.
+    # Integers, exact where float32 would stop counting past 2²⁴: an entry is at most C² (C
+    # listings of one class, C pairs each), so int32 holds it unless C > 46340.
+    pairs = np.zeros((n, c), dtype=np.int32 if c * c < 2**31 else np.int64)
+    counted = np.empty((n, c), dtype=bool)
+    for j, z in _multilabel_pairs(a):
+        np.greater(z, 0, out=counted)
+        pairs += counted
+        pairs[rows, j] -= np.count_nonzero(counted, axis=1)
+    grad = pairs.astype(a.x.dtype)
     grad *= g[:, None]  # grad is ours: scaled in place, no second full-size array
     return grad.reshape(a.x.shape)
