@@ -57,15 +57,52 @@ _LOG_FLOOR = -100
 
 
 # ----------------------------------------------------------------------------- stable pieces
+# Speed: these run on every element, so each one makes as few passes over the data as it can
+# and updates the temporaries it creates in place (`out=`, `+=`) rather than allocating more.
+# np.asarray turns a 0-d result, which numpy returns as a scalar, into an array `out=` accepts.
+def _log1p(e):
+    """log(1 + e) for e ≥ −1, as accurate as np.log1p (a few ulps) and ~4× faster in float32.
+
+    numpy's log is SIMD code but its log1p is not (2 ms against 10 ms for 2^20 float32s). Plain
+    log(1 + e) would lose e's low bits when 1 + e is rounded to u, but for |e| ≤ 1 the rounding
+    error d = (u − 1) − e is computed exactly (Fast2Sum), and log(1 + e) = log(u − d) ≈ log(u) − d/u
+    to within (d/u)². A tiny e gives u = 1 and exactly e back. For e > 1, d/u is at most an ulp,
+    negligible next to log(u) > log 2.
+    """
+    u = np.asarray(1 + e)
+    d = np.asarray(u - 1)
+    d -= e
+    d /= u
+    # u = 0 or inf (e = −1 or inf): d/u is 0/0 or (inf − inf)/inf, and log(u) = ∓inf is the answer
+    d[np.isnan(d)] = 0
+    out = np.log(u, out=u)
+    out -= d
+    return out
+
+
+def _softplus_tail(x):
+    """log1p(e^{−|x|}): softplus(±x) = log(1 + e^{±x}) = max(±x, 0) + this; the exponent is never positive.
+
+    Both softplus(x) and softplus(−x) share it, so a loss that needs both computes it once.
+    """
+    e = np.asarray(np.abs(x))
+    np.negative(e, out=e)
+    return _log1p(np.exp(e, out=e))
+
+
 def _softplus(z):
-    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}); the exponent is never positive."""
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^{−|z|})."""
+    out = _softplus_tail(z)
+    out += np.maximum(z, 0)
+    return out
 
 
 def _sigmoid(x):
-    """σ(x) = 1/(1 + e^{−x}), written with e = e^{−|x|} ≤ 1 so neither branch overflows."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    """σ(x) = 1/(1 + e^{−x}), written as torch's kernel writes it: e^{−x} = inf for x ≪ 0 gives 1/inf = 0."""
+    s = np.asarray(np.negative(x))
+    np.exp(s, out=s)
+    s += 1
+    return np.reciprocal(s, out=s)
 
 
 # ----------------------------------------------------------------------------- argument checks
@@ -124,8 +161,12 @@ def _weight(weight, name, x, *others):
 
 
 def _weighted(values, w):
-    """values·w kept in values' dtype: torch multiplies the weight in place (`loss.mul_(weight)`)."""
-    return values if w is None else (values * w).astype(values.dtype, copy=False)
+    """values·w kept in values' dtype: torch multiplies the weight in place (`loss.mul_(weight)`),
+    and so do we: `values` is always a temporary of ours (w broadcasts to it without enlarging it)."""
+    if w is None:
+        return values
+    values = np.asarray(values)
+    return np.multiply(values, w, out=values)
 
 
 # ----------------------------------------------------------------------------- binary cross-entropy
@@ -156,10 +197,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     this one saturates.
     """
     reduction = resolve_reduction(size_average, reduce, reduction)
-    x, y, w = _bce_arguments(input, target, weight)
-    log_p = np.maximum(np.log(x), _LOG_FLOOR)  # log 0 = −inf is exactly what the clamp is for
-    log_q = np.maximum(np.log1p(-x), _LOG_FLOOR)
-    loss = (y - 1) * log_q - y * log_p
+    x, y, w = _bce_arguments(input, target, weight)  # x and y share one dtype: in-place is safe
+    log_p = np.asarray(np.log(x))
+    np.maximum(log_p, _LOG_FLOOR, out=log_p)  # log 0 = −inf is exactly what the clamp is for
+    log_q = _log1p(-x)
+    np.maximum(log_q, _LOG_FLOOR, out=log_q)
+    loss = np.asarray(y - 1)
+    loss *= log_q
+    log_p *= y
+    loss -= log_p  # (y − 1)·log_q − y·log_p
     return apply_reduction(_weighted(loss, w), reduction)
 
 
@@ -177,7 +223,12 @@ def binary_cross_entropy_backward(
     x, y, w = _bce_arguments(input, target, weight)
     g = reduction_backward(grad_output, x.shape, reduction, x.dtype)
     eps = _BCE_EPS.astype(x.dtype)
-    grad = g * (x - y) / np.maximum((1 - x) * x, eps)
+    denominator = np.asarray(1 - x)
+    denominator *= x
+    np.maximum(denominator, eps, out=denominator)
+    grad = np.asarray(x - y)
+    grad *= g
+    grad /= denominator  # g·(x − y) / max((1 − x)·x, ε)
     return grad_like(_weighted(grad, w), input)
 
 
@@ -207,10 +258,14 @@ def binary_cross_entropy_with_logits(
     """
     reduction = resolve_reduction(size_average, reduce, reduction)
     x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
-    lw = 1 if pw is None else (pw - 1) * y + 1
     # torch evaluates lw·log σ(x) in a tensor of the input's dtype, even when the target is wider
     # (its log_sigmoid, min(x, 0) − log1p(e^{−|x|}), is exactly −softplus(−x))
-    loss = (1 - y) * x + (lw * _softplus(-x)).astype(x.dtype, copy=False)
+    positive = _softplus(-x)
+    if pw is not None:
+        lw = (pw - 1) * y + 1
+        positive = (lw * positive).astype(x.dtype, copy=False)
+    loss = np.asarray((1 - y) * x)  # in the wider of x's and y's dtypes, so adding in place is safe
+    loss += positive
     return apply_reduction(_weighted(loss, w).astype(y.dtype, copy=False), reduction)
 
 
@@ -228,11 +283,12 @@ def binary_cross_entropy_with_logits_backward(
     # the result has y's dtype, but torch scales the gradient in the wider of x's and y's
     g = reduction_backward(grad_output, x.shape, reduction, result_dtype(x, y))
     if pw is None:
-        d = _sigmoid(x) - y
+        d = np.asarray(_sigmoid(x) - y)
     else:
         t = pw * y
-        d = (t + 1 - y) * _sigmoid(x) - t
-    return grad_like(_weighted(d * g, w), input)
+        d = np.asarray((t + 1 - y) * _sigmoid(x) - t)
+    d *= g  # d has g's dtype (both the wider of x's and y's) and the input's shape
+    return grad_like(_weighted(d, w), input)
 
 
 # ----------------------------------------------------------------------------- soft margin
@@ -257,7 +313,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """
     reduction = resolve_reduction(size_average, reduce, reduction)
     x, y = _soft_margin_arguments(input, target)
-    loss = np.log1p(np.exp((-x * y).astype(x.dtype, copy=False)))  # overflows like torch, see above
+    z = np.asarray((x * y).astype(x.dtype, copy=False))  # a new array (the product, or its cast)
+    np.negative(z, out=z)  # −(x·y) = (−x)·y exactly
+    loss = _log1p(np.exp(z, out=z))  # overflows like torch, see above
     return apply_reduction(loss, reduction)
 
 
@@ -271,11 +329,17 @@ def soft_margin_loss_backward(grad_output, input, target, size_average=None, red
     reduction = resolve_reduction(size_average, reduce, reduction)
     x, y = _soft_margin_arguments(input, target)
     g = reduction_backward(grad_output, x.shape, reduction, x.dtype)
-    z = np.exp(-y * x)
+    z = np.asarray(y * x)  # in the wider of x's and y's dtypes
+    np.negative(z, out=z)  # −(y·x) = (−y)·x exactly
+    np.exp(z, out=z)
     # torch stores y·z in a tensor of the input's dtype before dividing, so a float32
     # input with a float64 target overflows to −inf there, not to nan.
-    ratio = -(y * z).astype(x.dtype, copy=False) / (1 + z)
-    return grad_like(ratio.astype(x.dtype, copy=False) * g, input)
+    grad = np.asarray((y * z).astype(x.dtype, copy=False))
+    np.negative(grad, out=grad)
+    z += 1
+    grad /= z  # computed in z's dtype, stored in the input's, as torch does
+    grad *= g
+    return grad_like(grad, input)
 
 
 # ----------------------------------------------------------------------------- multi-label soft margin
@@ -311,7 +375,13 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     """
     reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
     x, y, w, _, _ = _mlsm_arguments(input, target, weight)
-    e = y * _softplus(-x) + (1 - y) * _softplus(x)
+    tail = _softplus_tail(x)  # one exp and one log for both softplus(−x) and softplus(x)
+    negative = np.asarray(np.negative(x))
+    np.maximum(negative, 0, out=negative)
+    negative += tail  # softplus(−x)
+    tail += np.maximum(x, 0)  # softplus(x)
+    e = np.asarray(y * negative)  # the broadcast shape, in the wider of x's and y's dtypes
+    e += (1 - y) * tail
     if w is not None:
         e = e * w
     loss = np.sum(e, axis=_class_axis(x), dtype=e.dtype) / x.shape[-1]  # C = 0: 0/0 = nan, as in torch
@@ -331,8 +401,9 @@ def multilabel_soft_margin_loss_backward(
     x, y, w, shape, dtype = _mlsm_arguments(input, target, weight)
     axis = _class_axis(x)
     g = reduction_backward(grad_output, shape[:axis] + shape[axis + 1:], reduction, dtype)
-    d = _sigmoid(x) - y
+    d = np.asarray(_sigmoid(x) - y)
     if w is not None:
-        d = d * w
+        d = d * w  # not in place: w may enlarge the shape or widen the dtype
     d /= x.shape[-1]  # d is a fresh array, so dividing it in place costs no copy
-    return grad_like(np.expand_dims(g, axis) * d, input)
+    d *= np.expand_dims(g, axis)  # g has d's dtype, and its shape once the class axis is back
+    return grad_like(d, input)
