@@ -89,16 +89,6 @@ def _check_target_range(t, low, num_classes):
         )
 
 
-def _counted(z, active):
-    """z where `active`, 0 elsewhere: the hinge values of the terms that count.
-
-    Works in place on the fresh array z, so a NaN or negative z that does not count costs no
-    extra copy.
-    """
-    np.copyto(z, 0, where=~active)
-    return z
-
-
 def _per_sample(grad_output, out_shape, reduction, dtype, n):
     """∂(reduced loss)/∂ℓ_n for the N per-sample losses, as a flat (N,) array."""
     g = reduction_backward(grad_output, out_shape, reduction, dtype)
@@ -206,15 +196,17 @@ def _multi_margin_args(input, target, p, margin, weight, size_average, reduce, r
 
 
 def _multi_margin_hinges(a):
-    """z_nj = margin − x_{n,y_n} + x_nj and the mask of the terms that count.
+    """h_nj = max(0, z_nj) with z_nj = margin − x_{n,y_n} + x_nj, and h = 0 at j = y_n.
 
-    A term counts when j ≠ y_n and z > 0 strictly (ATen's kernel): z = 0 and NaN drop out.
+    A term counts when j ≠ y_n and z > 0 strictly (ATen's kernel): z = 0 and NaN drop out,
+    so h > 0 marks exactly the terms that count. fmax, not maximum: fmax(nan, 0) = 0 drops
+    a NaN z (maximum would keep it). One (N, C) array, computed in place.
     """
     rows = np.arange(a.y.shape[0])
-    z = (a.margin - a.scores[rows, a.y])[:, None] + a.scores
-    active = z > 0
-    active[rows, a.y] = False
-    return z, active
+    h = (a.margin - a.scores[rows, a.y])[:, None] + a.scores
+    np.fmax(h, 0, out=h)
+    h[rows, a.y] = 0
+    return h
 
 
 @ieee()
@@ -227,12 +219,11 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     (not C − 1). 'none' has the target's shape; 'mean' averages over N.
     """
     a = _multi_margin_args(input, target, p, margin, weight, size_average, reduce, reduction)
-    z, active = _multi_margin_hinges(a)
-    h = _counted(z, active)
+    h = _multi_margin_hinges(a)  # ours: squared and weighted in place
     if a.p == 2:
-        h = h * h
+        h *= h
     if a.w_y is not None:
-        h = h * a.w_y[:, None]
+        h *= a.w_y[:, None]
     loss = h.sum(axis=1) / a.scores.shape[1]
     return apply_reduction(loss.reshape(a.out_shape), a.reduction)
 
@@ -249,11 +240,16 @@ def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weig
     a = _multi_margin_args(input, target, p, margin, weight, size_average, reduce, reduction)
     n, c = a.scores.shape
     g = _per_sample(grad_output, a.out_shape, a.reduction, a.x.dtype, n) / c
-    z, active = _multi_margin_hinges(a)
-    slope = active.astype(a.x.dtype) if a.p == 1 else 2 * _counted(z, active)
+    # The slope, written over the hinges h (ours): [h > 0] as 1.0/0.0 for p = 1, 2h for p = 2;
+    # then weighted and scaled in place.
+    grad = _multi_margin_hinges(a)
+    if a.p == 1:
+        np.greater(grad, 0, out=grad)
+    else:
+        grad *= 2
     if a.w_y is not None:
-        slope = slope * a.w_y[:, None]
-    grad = slope * g[:, None]
+        grad *= a.w_y[:, None]
+    grad *= g[:, None]
     grad[np.arange(n), a.y] = -grad.sum(axis=1)
     return grad.reshape(a.x.shape)
 
