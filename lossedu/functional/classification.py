@@ -69,14 +69,16 @@ def log_softmax(x, axis=-1):
     return shifted
 
 
-def _log_softmax_backward(grad, lsm, axis):
+def _log_softmax_backward(grad, lsm, axis, total=None):
     """∂L/∂x = G − softmax·Σ_c G_c for G = ∂L/∂lsm, since ∂lsm_k/∂x_c = [k = c] − s_c.
 
     softmax is recovered as exp(lsm), as torch does, so a nan row stays nan. Both arrays are
     the caller's own temporaries, used up here: the result is written over `grad` (and the
-    softmax over `lsm`), so the chain rule allocates nothing of the input's size.
+    softmax over `lsm`), so the chain rule allocates nothing of the input's size. A caller
+    that knows Σ_c G_c (keepdims) may pass it as `total`.
     """
-    total = np.sum(grad, axis=axis, keepdims=True, dtype=grad.dtype)
+    if total is None:
+        total = np.sum(grad, axis=axis, keepdims=True, dtype=grad.dtype)
     s = np.exp(lsm, out=lsm)
     s *= total
     return np.subtract(grad, s, out=grad)
@@ -448,9 +450,14 @@ def cross_entropy_backward(grad_output, input, target, weight=None, size_average
     """
     p, eps = _ce_setup(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)
     lsm = log_softmax(p.x, axis=1)
+    total = None
     if isinstance(p, _ProbProblem):
         grad_lsm = _ce_prob_grad(_upstream(grad_output, p, p.dtype), lsm, p)
     else:
         grad_lsm = _ce_index_grad(_upstream(grad_output, p, lsm.dtype), lsm, p, eps)
-    return _log_softmax_backward(grad_lsm, lsm, axis=1).reshape(np.shape(input))
+        if eps == 0.0 and lsm.shape[1]:
+            # each item's G is 0 but at its target (where it is 0 + −up·w, never −0), so its
+            # sum over the classes is exactly that one entry: read it instead of summing
+            total = np.expand_dims(grad_lsm[_target_index(p.t)], 1)
+    return _log_softmax_backward(grad_lsm, lsm, 1, total).reshape(np.shape(input))
 
