@@ -90,11 +90,11 @@ def _softplus_tail(x):
     return _log1p(np.exp(e, out=e))
 
 
-def _softplus(z):
-    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^{−|z|})."""
-    out = _softplus_tail(z)
-    out += np.maximum(z, 0)
-    return out
+def _scaled(a, b):
+    """a·b, written into `a` (a temporary of ours) when that keeps a's shape and dtype, else new."""
+    if np.result_type(a, b) == a.dtype and np.broadcast_shapes(a.shape, np.shape(b)) == a.shape:
+        return np.multiply(a, b, out=a)
+    return a * b
 
 
 def _sigmoid(x):
@@ -198,10 +198,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """
     reduction = resolve_reduction(size_average, reduce, reduction)
     x, y, w = _bce_arguments(input, target, weight)  # x and y share one dtype: in-place is safe
-    log_p = np.asarray(np.log(x))
-    np.maximum(log_p, _LOG_FLOOR, out=log_p)  # log 0 = −inf is exactly what the clamp is for
     log_q = _log1p(-x)
-    np.maximum(log_q, _LOG_FLOOR, out=log_q)
+    np.maximum(log_q, _LOG_FLOOR, out=log_q)  # log 0 = −inf is exactly what the clamp is for
+    log_p = np.asarray(np.log(x))
+    np.maximum(log_p, _LOG_FLOOR, out=log_p)
     loss = np.asarray(y - 1)
     loss *= log_q
     log_p *= y
@@ -260,7 +260,8 @@ def binary_cross_entropy_with_logits(
     x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
     # torch evaluates lw·log σ(x) in a tensor of the input's dtype, even when the target is wider
     # (its log_sigmoid, min(x, 0) − log1p(e^{−|x|}), is exactly −softplus(−x))
-    positive = _softplus(-x)
+    positive = _softplus_tail(x)
+    positive += np.maximum(-x, 0)  # softplus(−x) = max(−x, 0) + log1p(e^{−|x|})
     if pw is not None:
         lw = (pw - 1) * y + 1
         positive = (lw * positive).astype(x.dtype, copy=False)
@@ -308,7 +309,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     Computed NAIVELY, as torch does: log1p(exp(−y·x)) overflows to inf once −y·x > ~709.78 in
     float64 (~88.72 in float32), e.g. x = −1000, y = 1 gives inf where the true loss is 1000.
     We copy that on purpose: lossedu promises parity with torch, inf and nan positions
-    included. The stable form would be _softplus(−y·x) = max(−yx, 0) + log1p(e^{−|yx|}).
+    included. The stable form would be softplus(−y·x) = max(−yx, 0) + log1p(e^{−|yx|}).
     The result has the input's dtype (torch writes into a tensor like the input).
     """
     reduction = resolve_reduction(size_average, reduce, reduction)
@@ -376,12 +377,11 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
     x, y, w, _, _ = _mlsm_arguments(input, target, weight)
     tail = _softplus_tail(x)  # one exp and one log for both softplus(−x) and softplus(x)
-    negative = np.asarray(np.negative(x))
-    np.maximum(negative, 0, out=negative)
+    negative = np.maximum(-x, 0)
     negative += tail  # softplus(−x)
     tail += np.maximum(x, 0)  # softplus(x)
-    e = np.asarray(y * negative)  # the broadcast shape, in the wider of x's and y's dtypes
-    e += (1 - y) * tail
+    e = _scaled(negative, y)  # in the broadcast shape and the wider of x's and y's dtypes
+    e += _scaled(tail, 1 - y)
     if w is not None:
         e = e * w
     loss = np.sum(e, axis=_class_axis(x), dtype=e.dtype) / x.shape[-1]  # C = 0: 0/0 = nan, as in torch
