@@ -229,6 +229,10 @@ def _smooth_l1(d, beta):
     β is a Python float, so numpy computes in d's dtype (float32 stays float32), as torch does.
     Each side is computed with torch's own operations, in its order, then `_where` picks.
     """
+    if beta == 1:
+        # ½z²/1 and z − ½ are huber's ½z² and 1·(z − ½), operation for operation (÷1 and ×1
+        # change no bit): the same function, and huber's formula needs no branch to pick.
+        return _huber(d, 1.0)
     z = np.abs(d, out=d)
     inside = z < beta
     quadratic = np.multiply(z, 0.5, out=np.empty_like(z))  # ½z · z / β (out=: an array even 0-d)
@@ -247,7 +251,8 @@ def _smooth_l1_slope(d, beta):
     to 0 in d's dtype) keeps the two-branch rule.
     """
     if 0 < np.asarray(beta, dtype=d.dtype) < np.inf:
-        np.divide(d, beta, out=d)
+        if beta != 1:  # d/1 is d: skip the pass
+            np.divide(d, beta, out=d)
         return np.clip(d, -1, 1, out=d)
     return np.where(np.abs(d) >= beta, np.sign(d), d / beta)
 
