@@ -138,7 +138,8 @@ def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, size_a
     g = reduction_backward(grad_output, shape, reduction, x.dtype)
     active = (t != 1) & (margin - x >= 0)
     slope = np.subtract(t != -1, active, dtype=x.dtype)
-    return grad_like(g * slope, input)
+    slope *= g  # slope is ours, of the broadcast shape: scaled in place
+    return grad_like(slope, input)
 
 
 # ----------------------------------------------------------------------------- multi-class margin
