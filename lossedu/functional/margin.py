@@ -278,12 +278,16 @@ def _multilabel_margin_args(input, target, size_average, reduce, reduction):
     return _MultiLabelArgs(x, scores, t.reshape(n, c), reduction, (n,) if x.ndim == 2 else ())
 
 
+def _list_lengths(labels):
+    """How many classes each row lists: its entries before the first negative one (C if none)."""
+    negative = labels < 0
+    return np.where(negative.any(axis=1), negative.argmax(axis=1), labels.shape[1])
+
+
 def _unlisted_scores(a, listed):
     """The scores with every listed class set to −inf: a listed class is never the unlisted i."""
-    is_target = np.zeros(a.scores.shape, dtype=bool)
-    is_target[np.nonzero(listed)[0], a.labels[listed]] = True
     unlisted = a.scores.copy()
-    unlisted[is_target] = -np.inf
+    unlisted[np.nonzero(listed)[0], a.labels[listed]] = -np.inf
     return unlisted
 
 
@@ -300,12 +304,13 @@ def _multilabel_pairs(a):
     Position by position instead of all (N, C, C) pairs at once: memory stays O(N·C) and the
     work is N·|J|·C, as in ATen's loop. z is one buffer, overwritten at the next position.
     """
-    n = a.scores.shape[0]
-    listed = np.logical_and.accumulate(a.labels >= 0, axis=1)
+    n, c = a.scores.shape
+    length = _list_lengths(a.labels)
+    listed = np.arange(c) < length[:, None]
     unlisted = _unlisted_scores(a, listed)
     rows = np.arange(n)
     z = np.empty_like(unlisted)
-    for k in range(int(listed.sum(axis=1).max(initial=0))):
+    for k in range(int(length.max(initial=0))):
         live = listed[:, k]
         j = np.where(live, a.labels[:, k], 0)
         margin = 1 - a.scores[rows, j]
