@@ -90,6 +90,13 @@ def _softplus_tail(x):
     return _log1p(np.exp(e, out=e))
 
 
+def _softplus(z):
+    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}); the exponent is never positive."""
+    out = _softplus_tail(z)
+    out += np.maximum(z, 0)
+    return out
+
+
 def _scaled(a, b):
     """a·b, written into `a` (a temporary of ours) when that keeps a's shape and dtype, else new."""
     if np.result_type(a, b) == a.dtype and np.broadcast_shapes(a.shape, np.shape(b)) == a.shape:
@@ -260,8 +267,7 @@ def binary_cross_entropy_with_logits(
     x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
     # torch evaluates lw·log σ(x) in a tensor of the input's dtype, even when the target is wider
     # (its log_sigmoid, min(x, 0) − log1p(e^{−|x|}), is exactly −softplus(−x))
-    positive = _softplus_tail(x)
-    positive += np.maximum(-x, 0)  # softplus(−x) = max(−x, 0) + log1p(e^{−|x|})
+    positive = _softplus(-x)
     if pw is not None:
         lw = (pw - 1) * y + 1
         positive = (lw * positive).astype(x.dtype, copy=False)
