@@ -68,10 +68,15 @@ def _log1p(e):
     error d = (u − 1) − e is computed exactly (Fast2Sum), and log(1 + e) = log(u − d) ≈ log(u) − d/u
     to within (d/u)². A tiny e gives u = 1 and exactly e back. For e > 1, d/u is at most an ulp,
     negligible next to log(u) > log 2.
+
+    `e` must be a temporary of ours: it is overwritten by u, then by the result, so the whole
+    computation needs one more array, not two.
     """
-    u = np.asarray(1 + e)
-    d = np.asarray(u - 1)
-    d -= e
+    d = np.asarray(1 + e)
+    d -= 1
+    d -= e  # d = (u − 1) − e
+    u = np.asarray(e)
+    u += 1  # e is not needed any more: u = 1 + e again, in its place
     d /= u
     # u = 0 or inf (e = −1 or inf): d/u is 0/0 or (inf − inf)/inf, and log(u) = ∓inf is the answer
     d[np.isnan(d)] = 0
