@@ -104,8 +104,8 @@ def _solution_ids(name):
 
 def identify(nb):
     """The assignment name of a submitted notebook, or raise ValueError saying why not."""
-    meta = nb.get("metadata", {}) if isinstance(nb.get("metadata"), dict) else {}
-    name = (meta.get("lossedu") or {}).get("assignment") if isinstance(meta.get("lossedu"), dict) else None
+    # nbio.load has checked the structure: metadata and lossedu are mappings, assignment a string
+    name = nb.get("metadata", {}).get("lossedu", {}).get("assignment")
     if name in MODULES:
         return name
     ids = {nbio.nbgrader(c).get("grade_id") for c in nb["cells"]} - {None, ""}
