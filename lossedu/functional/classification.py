@@ -69,16 +69,14 @@ def log_softmax(x, axis=-1):
     return shifted
 
 
-def _log_softmax_backward(grad, lsm, axis, total=None):
+def _log_softmax_backward(grad, lsm, axis):
     """∂L/∂x = G − softmax·Σ_c G_c for G = ∂L/∂lsm, since ∂lsm_k/∂x_c = [k = c] − s_c.
 
     softmax is recovered as exp(lsm), as torch does, so a nan row stays nan. Both arrays are
     the caller's own temporaries, used up here: the result is written over `grad` (and the
-    softmax over `lsm`), so the chain rule allocates nothing of the input's size. A caller
-    that knows Σ_c G_c (keepdims) may pass it as `total`.
+    softmax over `lsm`), so the chain rule allocates nothing of the input's size.
     """
-    if total is None:
-        total = np.sum(grad, axis=axis, keepdims=True, dtype=grad.dtype)
+    total = np.sum(grad, axis=axis, keepdims=True, dtype=grad.dtype)
     s = np.exp(lsm, out=lsm)
     s *= total
     return np.subtract(grad, s, out=grad)
@@ -272,16 +270,20 @@ def _nll_at(logp_t, p):
     return _reduce_items(loss, p.reduction, p.total)
 
 
-def _nll_grad(g, p, out):
-    """Add ∂(nll)/∂logp to `out` (shape of x): −upstream_i·w[t_i] at each counted target.
+def _nll_grad_at(g, p, dtype):
+    """∂(nll)/∂logp[i, t_i], the only non-zero entries: −upstream_i·w[t_i]·m_i, shape (N, d1..dK).
 
     With 'mean' and Σ m_i·w[t_i] = 0 the counted targets get −g/0·0 = nan, as in torch; items
     that are ignored get exactly 0.
     """
-    up = _item_upstream(g, p.reduction, p.total, out.dtype)
-    at_target = np.where(p.keep, -up * p.w_t, 0)
+    up = _item_upstream(g, p.reduction, p.total, dtype)
+    return np.where(p.keep, -up * p.w_t, 0).astype(dtype, copy=False)
+
+
+def _nll_grad(g, p, out):
+    """Add ∂(nll)/∂logp to `out` (shape of x): −upstream_i·w[t_i] at each counted target."""
     if out.shape[1]:
-        out[_target_index(p.t)] += at_target  # one target per item: no index repeats
+        out[_target_index(p.t)] += _nll_grad_at(g, p, out.dtype)  # one target per item: no index repeats
     return out
 
 
@@ -449,15 +451,29 @@ def cross_entropy_backward(grad_output, input, target, weight=None, size_average
     log_softmax chain rule G − s·Σ_c G_c, which also gives torch's nan/inf pattern.
     """
     p, eps = _ce_setup(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)
+    if isinstance(p, _IndexProblem) and eps == 0.0 and p.x.shape[1]:
+        grad = _softmax_minus_onehot(_upstream(grad_output, p, p.x.dtype), p)
+        return grad.reshape(np.shape(input))
     lsm = log_softmax(p.x, axis=1)
-    total = None
     if isinstance(p, _ProbProblem):
         grad_lsm = _ce_prob_grad(_upstream(grad_output, p, p.dtype), lsm, p)
     else:
         grad_lsm = _ce_index_grad(_upstream(grad_output, p, lsm.dtype), lsm, p, eps)
-        if eps == 0.0 and lsm.shape[1]:
-            # each item's G is 0 but at its target (where it is 0 + −up·w, never −0), so its
-            # sum over the classes is exactly that one entry: read it instead of summing
-            total = np.expand_dims(grad_lsm[_target_index(p.t)], 1)
-    return _log_softmax_backward(grad_lsm, lsm, 1, total).reshape(np.shape(input))
+    return _log_softmax_backward(grad_lsm, lsm, 1).reshape(np.shape(input))
+
+
+def _softmax_minus_onehot(g, p):
+    """The plain cross-entropy gradient (ε = 0) in its textbook form: coef_i·(s_ic − [c = t_i]).
+
+    coef_i = up_i·w[t_i]·m_i = −G_i, where G_i = ∂ℓ/∂lsm[i, t_i] is nll's only non-zero
+    gradient. It is the log-softmax rule G − s·Σ_c G_c with Σ_c G_c = G_i, so it is the same
+    number, but s·coef_i is formed as exp(x − max)·(coef_i / Σ_k exp(x_k − max)) from one
+    array of exponentials instead of log_softmax's exp(lsm): half the passes over the input.
+    """
+    shifted = p.x - np.max(p.x, axis=1, keepdims=True)
+    e = np.exp(shifted, out=shifted)
+    at_target = _nll_grad_at(g, p, e.dtype)
+    e *= np.expand_dims(-at_target, 1) / np.sum(e, axis=1, keepdims=True, dtype=e.dtype)
+    e[_target_index(p.t)] += at_target
+    return e
 
