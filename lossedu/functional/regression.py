@@ -21,8 +21,9 @@ optional `weight` of input's shape: ℓ_w = w·ℓ. Beware torch's inconsistency
 is Σ w·ℓ / Σ w for l1 and mse, but Σ w·ℓ / numel for huber.
 
 Speed: each loss computes in its own temporary d (`out=d`, plus at most one more full-size
-array), one vectorised pass per operation, and never picks between two computed branches with
-np.where (see `_where`): forward + backward cost about what torch's C++ kernels do.
+array), one vectorised pass per operation, and writes each two-sided rule as one formula
+(clip, never np.where between two computed branches, which costs ~20 passes when the side
+flips at random): forward + backward cost about what torch's C++ kernels do.
 
 Reference: torch.nn.functional (torch 2.13); Huber, "Robust Estimation of a Location
 Parameter" (1964); Girshick, "Fast R-CNN" (2015) for smooth L1.
@@ -142,22 +143,6 @@ def _times(g, s):
     return g * s
 
 
-def _where(mask, a, b):
-    """np.where(mask, a, b) for two float arrays we own, written into a: the same bits, faster.
-
-    np.where picks each element with a branch. When the mask flips at random, as |d| < β does
-    on real data, the CPU mispredicts half of those branches, and np.where costs ~20 arithmetic
-    passes. Picking on the floats' bit patterns instead takes three branch-free passes:
-    a ^ b, times the mask (1 keeps it, 0 clears it), ^ b again gives a where mask, else b.
-    """
-    bits = np.dtype(f"u{a.dtype.itemsize}")  # an unsigned integer of the float's size
-    a_bits, b_bits = a.view(bits), b.view(bits)
-    np.bitwise_xor(a_bits, b_bits, out=a_bits)
-    np.multiply(a_bits, mask, out=a_bits)
-    np.bitwise_xor(a_bits, b_bits, out=a_bits)
-    return a
-
-
 def _check_threshold(value, name, loss, *, allow_zero):
     """beta / delta as a float; `not value >= 0` also refuses nan, as torch's check does."""
     value = float(check_scalar(value, name))
@@ -215,23 +200,37 @@ def mse_loss_backward(grad_output, input, target, size_average=None, reduce=None
 
 
 # ----------------------------------------------------------------------------- smooth L1
-def _smooth_l1(d, beta):
-    """½d²/β inside |d| < β, |d| − ½β outside, computed in d (which it overwrites).
+def _half_clipped(d, bound):
+    """(½c, d − ½c) for c = clip(d, −bound, bound): smooth L1 and Huber are built from these.
 
+    Inside |d| < bound, c = d and d − ½d = ½d exactly; outside, c = ±bound and d − ½c =
+    ±(|d| − ½·bound), torch's own subtraction with d's sign. d − ½c is written into d, so the
+    two losses need one full-size array besides d (a third would cost page faults, not just memory).
+    """
+    half_c = np.clip(d, -bound, bound, out=np.empty_like(d))  # (out=: an array even when d is 0-d)
+    np.multiply(half_c, 0.5, out=half_c)
+    return half_c, np.subtract(d, half_c, out=d)
+
+
+def _smooth_l1(d, beta):
+    """½d²/β inside |d| < β, |d| − ½β outside: slope·(d − ½c), c = clip(d, −β, β), slope = c/β.
+
+    The slope is the gradient clip(d/β, −1, 1): d/β inside, where d − ½c = ½d, and exactly ±1
+    outside, where d − ½c = ±(|d| − ½β). One formula, so no branch to pick per element; slope
+    is computed as (½c)/(½β), the same number as c/β. Outside this is torch's number exactly;
+    inside, (d/β)·½d may differ from torch's (½d·d)/β in the last bit (rounding order).
     β is a Python float, so numpy computes in d's dtype (float32 stays float32), as torch does.
-    Each side is computed with torch's own operations, in its order, then `_where` picks.
+    d is overwritten.
     """
     if beta == 1:
-        # ½z²/1 and z − ½ are huber's ½z² and 1·(z − ½), operation for operation (÷1 and ×1
-        # change no bit): the same function, and huber's formula needs no branch to pick.
+        # c/1 is c: the same numbers as huber's c·(d − ½c)
         return _huber(d, 1.0)
-    z = np.abs(d, out=d)
-    inside = z < beta
-    quadratic = np.multiply(z, 0.5, out=np.empty_like(z))  # ½z · z / β (out=: an array even 0-d)
-    np.multiply(quadratic, z, out=quadratic)
-    np.divide(quadratic, beta, out=quadratic)
-    linear = np.subtract(z, 0.5 * beta, out=z)  # z is not needed any more
-    return _where(inside, quadratic, linear)
+    if np.asarray(0.5 * beta, dtype=d.dtype) == 0:
+        # β is (all but) 0 in d's dtype: torch's |d| < β never holds, leaving |d| − ½β = |d|
+        return np.abs(d, out=d)
+    half_c, rest = _half_clipped(d, beta)
+    slope = np.divide(half_c, 0.5 * beta, out=half_c)
+    return np.multiply(slope, rest, out=slope)
 
 
 def _smooth_l1_slope(d, beta):
@@ -281,17 +280,14 @@ def smooth_l1_loss_backward(grad_output, input, target, size_average=None, reduc
 
 # ----------------------------------------------------------------------------- Huber
 def _huber(d, delta):
-    """½d² inside |d| < δ, δ(|d| − ½δ) outside: both are c·(|d| − ½c) with c = min(|d|, δ).
+    """½d² inside |d| < δ, δ(|d| − ½δ) outside: both are c·(d − ½c) with c = clip(d, −δ, δ).
 
-    With c = |d| that is |d|·½|d|, with c = δ it is δ(|d| − ½δ): torch's own operations on
-    each side, so the same bits, with no branch to pick. Computed in d (which it overwrites)
-    and one more array; δ is a Python float, so d's dtype is kept.
+    c is the gradient ψ(d): d inside, where the product is d·½d; ±δ outside, where both factors
+    change sign with d, giving δ(|d| − ½δ). These are torch's own operations on each side, so
+    the same bits, with no branch to pick. δ is a Python float: d's dtype is kept; d is overwritten.
     """
-    z = np.abs(d, out=d)
-    rest = np.clip(z, 0, delta, out=np.empty_like(z))  # c (clip, not np.minimum: the same here, 5× faster)
-    np.multiply(rest, -0.5, out=rest)
-    np.add(z, rest, out=rest)  # |d| − ½c
-    c = np.clip(z, 0, delta, out=z)  # c again, in d's memory
+    half_c, rest = _half_clipped(d, delta)
+    c = np.add(half_c, half_c, out=half_c)  # 2·½c is c again, exactly
     return np.multiply(c, rest, out=c)
 
 
