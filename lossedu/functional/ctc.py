@@ -203,9 +203,10 @@ def _beta_tilde(em, skip, input_lengths, target_lengths):
     beta = np.empty_like(em)
     after = np.full((N, S + 2), -np.inf, dtype=em.dtype)  # lp[t+1, l'_s] + β̃_{t+1}(s), padded
     for t in range(T - 1, -1, -1):
-        step = _logsumexp3(after[:, :-2], after[:, 1:-1], after[:, 2:] + skip_next)
-        beta[t] = np.where((t == input_lengths - 1)[:, None], end, step)
-        after[:, :-2] = em[t] + beta[t]
+        beta[t] = _logsumexp3(after[:, :-2], after[:, 1:-1], after[:, 2:] + skip_next)
+        ends = input_lengths - 1 == t  # samples whose last step is t start from `end` instead
+        beta[t, ends] = end[ends]
+        np.add(em[t], beta[t], out=after[:, :-2])
     return beta
 
 
@@ -230,13 +231,19 @@ def _occupancy(ext, alpha, beta, nll, n_classes):
     """γ_t(c) = Σ_{s: l'_s = c} exp(α_t(s) + β̃_t(s) + nll): the posterior that time t emits c.
 
     (T, N, C); 0 on padded times because α is −inf there. A repeated label or the blank
-    occupies several states, so the states are summed per class with one bincount.
+    occupies several states, so the states are summed per class: a product with the one-hot
+    matrix of l', onehot[b, s, c] = [l'_s = c], one small matrix multiplication per sample.
+    The per-state posteriors are computed in `beta`'s memory (β̃ is used up).
     """
-    T, N, S = alpha.shape
-    gamma = np.exp(alpha + beta + nll[:, None])
-    index = (np.arange(T)[:, None, None] * N + np.arange(N)[:, None]) * n_classes + ext
-    flat = np.bincount(index.ravel(), weights=gamma.ravel(), minlength=T * N * n_classes)
-    return flat.reshape(T, N, n_classes)
+    gamma = np.add(alpha, beta, out=beta)
+    gamma += nll[:, None]
+    np.exp(gamma, out=gamma)
+    onehot = (ext[:, :, None] == np.arange(n_classes)).astype(gamma.dtype)     # (N, S', C)
+    T, N, _ = gamma.shape
+    out = np.empty((T, N, n_classes), dtype=gamma.dtype)
+    # per sample b: (T, S') @ (S', C), written straight into the (T, N, C) layout
+    np.matmul(gamma.transpose(1, 0, 2), onehot, out=out.transpose(1, 0, 2))
+    return out
 
 
 # ----------------------------------------------------------------------------- loss
@@ -306,10 +313,13 @@ def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_len
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ext, em, skip, alpha, nll = _forward(args)
         beta = _beta_tilde(em, skip, args.input_lengths, args.target_lengths)
-        grad = -g[:, None] * _occupancy(ext, alpha, beta, nll, C)
+        del em  # the lattice's emissions are done with: free them before the gradient is allocated
+        grad = _occupancy(ext, alpha, beta, nll, C)
+        grad *= -g[:, None]
     # No alignment: the loss is inf and its derivative undefined (nan) on the counted steps,
     # unless zero_infinity has replaced the loss by the constant 0.
-    counted = np.arange(T)[:, None] < args.input_lengths                       # (T, N)
-    undefined = np.where(counted & (not args.zero_infinity), np.nan, 0)
-    grad = np.where(np.isposinf(nll)[:, None], undefined[:, :, None], grad).astype(dtype, copy=False)
+    no_alignment = np.isposinf(nll)
+    if no_alignment.any():
+        counted = np.arange(T)[:, None] < args.input_lengths[no_alignment]       # (T, such samples)
+        grad[:, no_alignment] = np.where(counted & (not args.zero_infinity), np.nan, 0)[:, :, None]
     return grad_like(grad.reshape(T, C) if args.unbatched else grad, log_probs)
