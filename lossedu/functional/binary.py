@@ -61,9 +61,10 @@ _LOG_FLOOR = -100
 # and updates the temporaries it creates in place (`out=`, `+=`) rather than allocating more.
 # np.asarray turns a 0-d result, which numpy returns as a scalar, into an array `out=` accepts.
 def _log1p(e):
-    """log(1 + e) for e ≥ −1, as accurate as np.log1p (a few ulps) and 3–4× faster.
+    """log(1 + e) for e ≥ −1, within a few ulps of np.log1p and ≈ 4× faster in float32.
 
-    numpy's log is SIMD code but its log1p is not (2 ms against 10 ms for 2^20 float32s). Plain
+    numpy's log is SIMD code but its log1p is not (≈ 4 ms against 16 ms for 2^20 float32s; measured
+    at most 4 ulps from the exact value in float32, 1 in float64, over e ∈ [−1, 5e8]). Plain
     log(1 + e) would lose e's low bits when 1 + e is rounded to u, but for |e| ≤ 1 the rounding
     error d = (u − 1) − e is computed exactly (Fast2Sum), and log(1 + e) = log(u − d) ≈ log(u) − d/u
     to within (d/u)². A tiny e gives u = 1 and exactly e back. For e > 1, d/u is at most an ulp,
