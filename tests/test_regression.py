@@ -282,6 +282,19 @@ def test_extreme_and_exact_thresholds(name, key, value):
     compare(name, input=x, target=y, reduction="sum", grad_output=np.float64(1.0), **{key: value})
 
 
+@pytest.mark.parametrize("name, key", THRESHOLD.items())
+@pytest.mark.parametrize("dtype, value", [(np.float32, 1e30), (np.float32, 1e39), (np.float32, np.inf),
+                                          (np.float64, 1e200), (np.float64, np.inf)])
+def test_huge_threshold_overflows_like_torch(name, key, dtype, value):
+    # With a threshold beyond √(2·max), ½|d|·|d| can overflow while |d| is still inside: torch's
+    # kernel then says inf (nan once divided by β = inf) where ½d²/β itself would be finite.
+    big = np.sqrt(np.finfo(dtype).max)
+    x = np.array([4 * big, -4 * big, 0.5 * big, 3.0, 0.0, np.inf, 1e20], dtype=dtype)
+    y = np.zeros_like(x)
+    compare(name, input=x, target=y, reduction="none", **{key: value})
+    compare(name, input=x, target=y, reduction="sum", grad_output=dtype(1.0), **{key: value})
+
+
 @pytest.mark.parametrize("name", WEIGHTED)
 def test_zero_weight_sum(rng, name):
     # Σw = 0: l1/mse give a nan 'mean' and nan gradients (inf·0), huber's /numel stays finite;

@@ -218,7 +218,8 @@ def _smooth_l1(d, beta):
     The slope is the gradient clip(d/β, −1, 1): d/β inside, where d − ½c = ½d, and exactly ±1
     outside, where d − ½c = ±(|d| − ½β). One formula, so no branch to pick per element; slope
     is computed as (½c)/(½β), the same number as c/β. Outside this is torch's number exactly;
-    inside, (d/β)·½d may differ from torch's (½d·d)/β in the last bit (rounding order).
+    inside, (d/β)·½d may differ from torch's (½d·d)/β in the last bit (rounding order), and
+    cannot overflow where torch's does (only possible for a huge β, handled apart).
     β is a Python float, so numpy computes in d's dtype (float32 stays float32), as torch does.
     d is overwritten.
     """
@@ -228,6 +229,11 @@ def _smooth_l1(d, beta):
     if np.asarray(0.5 * beta, dtype=d.dtype) == 0:
         # β is (all but) 0 in d's dtype: torch's |d| < β never holds, leaving |d| − ½β = |d|
         return np.abs(d, out=d)
+    if 0.5 * beta * beta > np.finfo(d.dtype).max:
+        # Only a β beyond √(2·max) lets torch's ½|d|·|d| overflow while |d| < β, making its
+        # loss inf (nan for β = inf) where (d/β)·½d is finite: follow its two branches there.
+        z = np.abs(d, out=d)
+        return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
     half_c, rest = _half_clipped(d, beta)
     slope = np.divide(half_c, 0.5 * beta, out=half_c)
     return np.multiply(slope, rest, out=slope)
