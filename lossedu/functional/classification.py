@@ -448,7 +448,8 @@ def cross_entropy_backward(grad_output, input, target, weight=None, size_average
     index targets:        (1−ε)·w[t_i]·(s_ic − [c = t_i])·m_i + (ε/C)·(s_ic·Σ_k w_k − w_c)·m_i
     probability targets:  s_ic·Σ_k w_k·q_ik − w_c·q_ic
     divided by the forward's 'mean' denominator. Computed as ∂ℓ/∂lsm followed by the
-    log_softmax chain rule G − s·Σ_c G_c, which also gives torch's nan/inf pattern.
+    log_softmax chain rule G − s·Σ_c G_c, which also gives torch's nan/inf pattern; plain
+    index targets (ε = 0) write the result, w[t_i]·(s_ic − [c = t_i])·m_i, straight down.
     """
     p, eps = _ce_setup(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)
     if isinstance(p, _IndexProblem) and eps == 0.0 and p.x.shape[1]:

@@ -22,8 +22,8 @@ is Σ w·ℓ / Σ w for l1 and mse, but Σ w·ℓ / numel for huber.
 
 Speed: each loss computes in its own temporary d (`out=d`, plus at most one more full-size
 array), one vectorised pass per operation, and writes each two-sided rule as one formula
-(clip, never np.where between two computed branches, which costs ~20 passes when the side
-flips at random): forward + backward cost about what torch's C++ kernels do.
+(clip, never np.where between two computed branches, which takes as long as ~25 multiplications
+when the side flips at random): forward + backward cost about what torch's C++ kernels do.
 
 Reference: torch.nn.functional (torch 2.13); Huber, "Robust Estimation of a Location
 Parameter" (1964); Girshick, "Fast R-CNN" (2015) for smooth L1.
