@@ -80,12 +80,21 @@ def apply_reduction(loss, reduction):
     # inf + (−inf) in the sum is nan, silently, as in torch.
     with np.errstate(invalid="ignore", over="ignore"):
         if reduction == "sum":
-            return np.asarray(np.sum(loss, dtype=loss.dtype))
+            return np.asarray(np.sum(loss, dtype=accumulator(loss.dtype)), dtype=loss.dtype)
         if reduction == "mean":
             if loss.size == 0:
                 return np.asarray(np.nan, dtype=loss.dtype)
-            return np.asarray(np.mean(loss, dtype=loss.dtype))
+            return np.asarray(np.mean(loss, dtype=accumulator(loss.dtype)), dtype=loss.dtype)
     raise ValueError(f"reduction={reduction!r} is not valid")  # pragma: no cover - checked earlier
+
+
+def accumulator(dtype):
+    """The dtype a sum of `dtype` values is accumulated in: float32 for float16, else itself.
+
+    torch sums half-precision values in float32 and rounds the total once, so 30 000 values of
+    9 have the mean 9 (a float16 running sum would pass 65 504 and become inf).
+    """
+    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
 
 
 def reduction_backward(grad_output, shape, reduction, dtype):
