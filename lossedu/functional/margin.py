@@ -1,40 +1,69 @@
 """Margin losses: zero once a score clears a margin, linear (or quadratic) in the violation.
 
-With x the scores and max(0, z) the hinge:
+With x the scores, m the margin and the hinge h = max(0, z) of a violation z:
 
-    hinge_embedding_loss    ℓ = [t ≠ 1]·max(0, margin − x) + [t ≠ −1]·x
-                            (t = 1: pull x down to 0; t = −1: push x above margin;
+    hinge_embedding_loss    ℓ = [t ≠ 1]·max(0, m − x) + [t ≠ −1]·x
+                            (t = 1: pull the distance x down to 0; t = −1: push it beyond m;
                              any other target gets both terms)
-    multi_margin_loss       ℓ_n = Σ_{j ≠ y} w_y·max(0, margin − x_y + x_j)^p / C
-                            (the target score must beat every other score by `margin`)
-    multilabel_margin_loss  ℓ_n = Σ_{j ∈ J} Σ_{i ∉ J} max(0, 1 − (x_j − x_i)) / C
+    multi_margin_loss       ℓ = Σ_{j ≠ y} w_y·h_j^p / C,   h_j = max(0, m − x_y + x_j)
+                            (the target score x_y must beat every other score by m)
+    multilabel_margin_loss  ℓ = Σ_{j ∈ J} Σ_{i ∉ J} h_ji / C,   h_ji = max(0, 1 − x_j + x_i)
                             (every listed class j must beat every unlisted class i by 1)
 
-x_y is the target class's score, C the number of classes, w_y the weight of the target
-class, J the classes listed in the target row (duplicates count again).
+y is the target class, C the number of classes, w_y the weight of the target class, J the
+classes listed in the target row (duplicates count again).
 
 Two conventions differ between the losses and are easy to get wrong:
 * at the kink z = 0, hinge_embedding_loss (built from clamp_min) is active: gradient −1;
   the two multi-class losses (hand-written C++ kernels) test z > 0 strictly: gradient 0.
-  The same strict test silently drops NaN scores (NaN > 0 is false).
+  The same strict test silently drops nan scores (nan > 0 is false).
 * both multi-class losses divide by C, not by the C − 1 (or |J|·|not J|) terms in the sum.
+
+Each public function starts with one call to a module-private `_prepare…` function, built on
+`_core` (notebook 00 explains this preamble): it checks the arguments, puts the scores in an
+(N, C) matrix and the targets in the form the formulas use, and resolves the reduction.
 
 Reference: torch.nn.functional (torch 2.13); Weston & Watkins, "Multi-class support vector
 machines" (1998) for the multi-class hinge.
+
+Matching torch at the edges
+---------------------------
+* Order of the backward's products. ATen's multi-class kernel scales first: with
+  s = 1/C (1/(N·C) for 'mean') it forms p·s·z (p = 2), then multiplies by w_y, and only then
+  by the upstream gradient. `multi_margin_loss_backward` writes the product in that order, so a
+  violation of 1e308 with p = 2 gives (2/C)·1e308, finite, where 2·z first would be inf.
+* The multi-label kernel adds the hinges of a row in double (its CPU accumulator), also for
+  float32. 'none' rounds each row's total to the input's dtype and then divides by C;
+  'mean'/'sum' divide and reduce in double and round once. `_divide_by_C_and_reduce` keeps
+  both orders, so a float32 row whose hinges add up past 3.4e38 is inf under 'none' and finite
+  under 'sum' once divided, as in torch. The backward counts each class's pairs and scales the
+  count once (torch adds 1/C once per pair): the same up to rounding.
+* torch converts the margin to the input's dtype and refuses a finite margin beyond its range
+  ("value cannot be converted to type float without overflow"); so do we (a ValueError).
+* float16: torch has no half-precision kernel for the two multi-class losses
+  (NotImplementedError); we refuse float16 input with a TypeError, and a weight of another
+  dtype than the input's, as torch does. hinge_embedding_loss takes float16: each elementwise
+  operation rounds once to half (numpy and torch agree bit for bit), sums are accumulated in
+  float32 (`_core.apply_reduction`), and the 'mean' gradient g/N is divided in float32 and
+  rounded once, since N itself may exceed 65 504.
+* The hinge of hinge_embedding_loss is selected with `where`, not multiplied by an indicator:
+  x = ±inf with the other target then gives 0, not inf·0 = nan.
+* On an empty batch torch's multi-class kernels return uninitialised memory for 'mean'/'sum';
+  we return the natural nan (mean) and 0 (sum).
 """
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 
 from ._core import (
-    ieee,
+    accumulator,
     apply_reduction,
     as_float_array,
     broadcast_shape,
+    check_grad_output,
     check_scalar,
     grad_like,
+    ieee,
     reduction_backward,
     resolve_reduction,
 )
@@ -49,9 +78,43 @@ __all__ = [
 ]
 
 
-# ----------------------------------------------------------------------------- shared pieces
-def _batch_of_scores(input):
-    """input and its (N, C) view: a 0-d score is (1, 1), a vector (C,) is one row (1, C).
+# ----------------------------------------------------------------------------- the preamble (not shown in 06)
+def _checked_margin(margin, dtype):
+    """margin as a float; torch converts it to the input's dtype and refuses a finite overflow."""
+    m = float(check_scalar(margin, "margin"))
+    if np.isfinite(m) and abs(m) > np.finfo(dtype).max:
+        raise ValueError(
+            f"margin={m!r} cannot be converted to the input's dtype {np.dtype(dtype)} without overflow "
+            f"(its largest value is {np.finfo(dtype).max})"
+        )
+    return m
+
+
+def _prepare_hinge_embedding(input, target, margin, size_average, reduce, reduction):
+    """(x, t, m, reduction): the input, the target (any real dtype), the margin, the reduction."""
+    reduction = resolve_reduction(size_average, reduce, reduction)
+    x = as_float_array(input, "input")
+    t = np.asarray(target)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"target must be a real array (usually of ±1), got dtype {t.dtype}")
+    broadcast_shape(("input", x.shape), ("target", t.shape))  # silently, as in torch
+    return x, t, _checked_margin(margin, x.dtype), reduction
+
+
+def _prepare_hinge_embedding_backward(grad_output, input, target, margin, size_average, reduce, reduction):
+    """(x, t, m, g): as the forward's, and g = ∂(reduced loss)/∂ℓ for every element.
+
+    g is divided by N (for 'mean') in float32 when x is float16, as torch does: N may be beyond
+    float16's range.
+    """
+    x, t, m, reduction = _prepare_hinge_embedding(input, target, margin, size_average, reduce, reduction)
+    shape = np.broadcast_shapes(x.shape, t.shape)
+    g = reduction_backward(grad_output, shape, reduction, accumulator(x.dtype))
+    return x, t, m, g.astype(x.dtype, copy=False)
+
+
+def _scores(input):
+    """input as an (N, C) matrix: a 0-d score is (1, 1), a vector (C,) one row (1, C).
 
     torch's multi-class margin kernels take float32/float64 only, and no more than 2 dims.
     """
@@ -63,7 +126,7 @@ def _batch_of_scores(input):
             "input must be a 0-d score, a non-empty vector (C,) or a matrix (N, C) with C ≥ 1, "
             f"got shape {x.shape}"
         )
-    return x, x.reshape(-1, x.shape[-1] if x.ndim else 1)
+    return x.reshape(-1, x.shape[-1] if x.ndim else 1)
 
 
 def _long_target(target):
@@ -89,69 +152,13 @@ def _check_target_range(t, low, num_classes):
         )
 
 
-def _per_sample(grad_output, out_shape, reduction, dtype, n):
-    """∂(reduced loss)/∂ℓ_n for the N per-sample losses, as a flat (N,) array."""
-    g = reduction_backward(grad_output, out_shape, reduction, dtype)
-    return np.broadcast_to(g, out_shape).reshape(n)
-
-
-# ----------------------------------------------------------------------------- hinge embedding
-def _hinge_embedding_args(input, target, margin, size_average, reduce, reduction):
-    """Checked (x, t, margin, reduction, shape): shape is input and target broadcast together."""
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x = as_float_array(input, "input")
-    t = np.asarray(target)
-    if t.dtype.kind not in "biuf":
-        raise TypeError(f"target must be a real array (usually of ±1), got dtype {t.dtype}")
-    # A Python float keeps a float32 input in float32 (torch casts the scalar margin the same way).
-    margin = float(check_scalar(margin, "margin"))
-    shape = broadcast_shape(("input", x.shape), ("target", t.shape))
-    return x, t, margin, reduction, shape
-
-
-@ieee()
-def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
-    """Hinge embedding loss: ℓ = [t ≠ 1]·max(0, margin − x) + [t ≠ −1]·x.
-
-    x is usually a distance: similar pairs (t = 1) pay x, dissimilar pairs (t = −1) pay
-    max(0, margin − x) until they are at least `margin` apart. A target that is neither 1 nor
-    −1 gets both terms. input and target broadcast silently (no warning, as in torch); the
-    result has the input's dtype.
-    """
-    x, t, margin, reduction, _ = _hinge_embedding_args(input, target, margin, size_average, reduce, reduction)
-    # where(), not multiplication by the indicator: torch selects, so x = ±inf with the
-    # other target gives 0, not inf·0 = nan.
-    loss = np.where(t != 1, np.maximum(margin - x, 0), 0) + np.where(t != -1, x, 0)
-    return apply_reduction(loss.astype(x.dtype, copy=False), reduction)
-
-
-@ieee()
-def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, size_average=None, reduce=None,
-                                  reduction="mean"):
-    """∂ℓ/∂x = [t ≠ −1] − [t ≠ 1]·[margin − x ≥ 0].
-
-    The hinge is torch's clamp_min, whose backward counts z = margin − x = 0 as active, so at
-    x == margin with t = −1 the gradient is −1. A NaN input fails the ≥ test: only the
-    [t ≠ −1] slope remains. Broadcast axes are summed back to the input's shape.
-    """
-    x, t, margin, reduction, shape = _hinge_embedding_args(input, target, margin, size_average, reduce, reduction)
-    g = reduction_backward(grad_output, shape, reduction, x.dtype)
-    active = (t != 1) & (margin - x >= 0)
-    slope = np.subtract(t != -1, active, dtype=x.dtype)
-    slope *= g  # slope is ours, of the broadcast shape: scaled in place
-    return grad_like(slope, input)
-
-
-# ----------------------------------------------------------------------------- multi-class margin
-class _MultiMarginArgs(NamedTuple):
-    x: np.ndarray  # the input as given
-    scores: np.ndarray  # (N, C) view of x
-    y: np.ndarray  # (N,) target classes
-    w_y: np.ndarray | None  # (N,) weight of each sample's target class
-    p: int
-    margin: float
-    reduction: str
-    out_shape: tuple  # 'none' shape: the target's, () or (N,)
+def _per_sample(grad_output, shape, reduction, x):
+    """(s, g): torch's scale s = 1/C (1/(N·C) for 'mean') in x's dtype, and the upstream gradient
+    g as an (N, 1) column ('none') or a 0-d array, unscaled: ATen multiplies by it last."""
+    n, c = x.shape
+    s = x.dtype.type(1 / (max(n, 1) * c) if reduction == "mean" else 1 / c)
+    g = check_grad_output(grad_output, shape if reduction == "none" else (), x.dtype)
+    return s, (g.reshape(n, 1) if reduction == "none" else g)
 
 
 def _check_p(p):
@@ -162,206 +169,218 @@ def _check_p(p):
     return int(p)
 
 
-def _class_weight(weight, scores):
-    """weight as a (C,) array of the input's dtype, or None."""
+def _class_weight(weight, x):
+    """weight as a (C,) array of the input's dtype (torch refuses any other), or ones without one."""
+    n, c = x.shape
     if weight is None:
-        return None
+        return np.ones(c, dtype=x.dtype)
     w = as_float_array(weight, "weight")
     if w.ndim != 1:
         raise ValueError(f"weight must be one-dimensional (one weight per class), got shape {w.shape}")
-    if w.shape[0] != scores.shape[1]:
-        raise ValueError(f"weight must have one entry per class (C = {scores.shape[1]}), got shape {w.shape}")
-    if w.dtype != scores.dtype:
-        raise TypeError(f"weight must have the input's dtype {scores.dtype}, got {w.dtype}")
+    if w.shape[0] != c:
+        raise ValueError(f"weight must have one entry per class (C = {c}), got shape {w.shape}")
+    if w.dtype != x.dtype:
+        raise TypeError(f"weight must have the input's dtype {x.dtype}, got {w.dtype}")
     return w
 
 
-def _multi_margin_args(input, target, p, margin, weight, size_average, reduce, reduction):
-    """Every argument checked and gathered in a `_MultiMarginArgs`."""
+def _prepare_multi_margin(input, target, p, margin, weight, size_average, reduce, reduction):
+    """(x, y, w_y, m, p, reduction): scores (N, C), target classes (N,), target weights (N, 1)."""
     reduction = resolve_reduction(size_average, reduce, reduction)
     p = _check_p(p)
-    margin = float(check_scalar(margin, "margin"))
-    x, scores = _batch_of_scores(input)
+    margin = check_scalar(margin, "margin")
+    x = _scores(input)
     t = _long_target(target)
-    n, c = scores.shape
+    n, c = x.shape
     if t.ndim > 1 or t.size != n:
         raise ValueError(
             f"target must be 1-D with one class index per sample: expected shape ({n},) for input "
-            f"of shape {x.shape}, got {t.shape}"
+            f"of shape {np.shape(input)}, got {t.shape}"
         )
-    w = _class_weight(weight, scores)
+    w = _class_weight(weight, x)
     y = t.reshape(n)
     _check_target_range(y, 0, c)
-    w_y = None if w is None else w[y]
-    return _MultiMarginArgs(x, scores, y, w_y, p, margin, reduction, t.shape)
+    return x, y, w[y][:, None], _checked_margin(margin, x.dtype), p, reduction
 
 
-def _multi_margin_hinges(a):
-    """h_nj = max(0, z_nj) with z_nj = margin − x_{n,y_n} + x_nj, and h = 0 at j = y_n.
+def _prepare_multi_margin_backward(grad_output, input, target, p, margin, weight, size_average, reduce,
+                                   reduction):
+    """(x, y, w_y, m, p, s, g): as the forward's, with torch's scale s and upstream g (`_per_sample`)."""
+    x, y, w_y, m, p, reduction = _prepare_multi_margin(input, target, p, margin, weight, size_average, reduce,
+                                                       reduction)
+    s, g = _per_sample(grad_output, np.shape(target), reduction, x)
+    return x, y, w_y, m, p, s, g
 
-    A term counts when j ≠ y_n and z > 0 strictly (ATen's kernel): z = 0 and NaN drop out,
-    so h > 0 marks exactly the terms that count. fmax, not maximum: fmax(nan, 0) = 0 drops
-    a NaN z (maximum would keep it). One (N, C) array, computed in place.
+
+def _prepare_multilabel_margin(input, target, size_average, reduce, reduction):
+    """(x, J, listed, reduction, shape): scores (N, C); J (N, K) the listed classes of each row,
+    −1 from its terminator on (K = the longest list); listed (N, C): is class i in J?; the
+    'none' shape ((N,) for a matrix input, () otherwise)."""
+    reduction = resolve_reduction(size_average, reduce, reduction)
+    x = _scores(input)
+    t = _long_target(target)
+    n, c = x.shape
+    same_shape = t.shape == np.shape(input) if np.ndim(input) == 2 else (t.ndim <= 1 and t.size == c)
+    if not same_shape:
+        raise ValueError(f"target must have the input's shape {np.shape(input)}, got {t.shape}")
+    _check_target_range(t, -1, c)  # torch checks every entry, even those after the terminator
+    t = t.reshape(n, c)
+    ended = np.cumsum(t < 0, axis=1) > 0  # at or after the row's first negative entry
+    J = np.where(ended, -1, t)[:, : int((~ended).sum(axis=1).max(initial=0))]
+    listed = np.zeros((n, c), dtype=bool)
+    rows, k = np.nonzero(J >= 0)
+    listed[rows, J[rows, k]] = True
+    return x, J, listed, reduction, (n,) if np.ndim(input) == 2 else ()
+
+
+def _prepare_multilabel_margin_backward(grad_output, input, target, size_average, reduce, reduction):
+    """(x, J, listed, s, g): as the forward's, with torch's scale s and upstream g (`_per_sample`)."""
+    x, J, listed, reduction, shape = _prepare_multilabel_margin(input, target, size_average, reduce, reduction)
+    s, g = _per_sample(grad_output, shape, reduction, x)
+    return x, J, listed, s, g
+
+
+def _divide_by_C_and_reduce(total, C, reduction, dtype, shape):
+    """ℓ = total / C, then the reduction, in torch's order: the kernel adds a row's hinges in
+    double; 'none' rounds each row's total to `dtype` before dividing, 'mean'/'sum' stay in
+    double until the end (see "Matching torch at the edges")."""
+    if reduction == "none":
+        return (total.astype(dtype) / C).reshape(shape)
+    return apply_reduction(total / C, reduction).astype(dtype)
+
+
+# ----------------------------------------------------------------------------- hinge embedding
+@ieee()
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    """Hinge embedding loss: ℓ = [t ≠ 1]·max(0, m − x) + [t ≠ −1]·x.
+
+    x is a distance between the two embeddings of a pair: similar pairs (t = 1) pay the
+    distance x, dissimilar pairs (t = −1) pay max(0, m − x) until they are at least m apart.
+    A target that is neither 1 nor −1 gets both terms. input and target broadcast silently (as
+    in torch); the result has the input's dtype.
+
+    Reference: torch.nn.functional.hinge_embedding_loss; Hadsell, Chopra & LeCun (2006).
     """
-    rows = np.arange(a.y.shape[0])
-    h = (a.margin - a.scores[rows, a.y])[:, None] + a.scores
-    np.fmax(h, 0, out=h)
-    h[rows, a.y] = 0
-    return h
+    x, t, m, reduction = _prepare_hinge_embedding(input, target, margin, size_average, reduce, reduction)
+    hinge = np.maximum(m - x, 0)
+    loss = np.where(t != 1, hinge, 0) + np.where(t != -1, x, 0)
+    return apply_reduction(loss, reduction)
+
+
+@ieee()
+def hinge_embedding_loss_backward(grad_output, input, target, margin=1.0, size_average=None, reduce=None,
+                                  reduction="mean"):
+    """∂ℓ/∂x = [t ≠ −1] − [t ≠ 1]·[m − x ≥ 0], times the upstream gradient g.
+
+    The distance term has slope 1, the hinge slope −1 while it is active. torch builds the
+    hinge with clamp_min, whose backward counts the kink m − x = 0 as active (≥), so at x = m
+    with t = −1 the gradient is −1. A nan input fails the ≥ test: only the [t ≠ −1] slope
+    remains. Broadcast axes are summed back to the input's shape.
+    """
+    x, t, m, g = _prepare_hinge_embedding_backward(grad_output, input, target, margin, size_average, reduce,
+                                                   reduction)
+    grad = np.where(t != -1, g, 0) - np.where((t != 1) & (m - x >= 0), g, 0)
+    return grad_like(grad, input)
+
+
+# ----------------------------------------------------------------------------- multi-class margin
+def _multi_margin_hinges(x, y, m):
+    """h_j = max(0, z_j) with z_j = m − x_y + x_j, for every class j ≠ y; h_y = 0.
+
+    z_j is how far competitor j comes within the margin m of the target's score x_y. ATen counts
+    a term only when z > 0 strictly, so a margin met exactly (z = 0) and a nan score count
+    nothing, and h > 0 marks exactly the terms that count.
+    """
+    x_y = np.take_along_axis(x, y[:, None], axis=1)  # (N, 1): each sample's target score
+    z = m - x_y + x
+    j = np.arange(x.shape[1])
+    return np.where((z > 0) & (j != y[:, None]), z, 0)
 
 
 @ieee()
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
-    """Multi-class hinge: ℓ_n = Σ_{j ≠ y} w_y·max(0, margin − x_y + x_j)^p / C, p ∈ {1, 2}.
+    """Multi-class hinge: ℓ = Σ_{j ≠ y} w_y·h_j^p / C with h_j = max(0, m − x_y + x_j), p ∈ {1, 2}.
 
-    input (N, C), (C,) or a 0-d score; target int64 (N,) (or () / (1,) for one sample).
-    The optional class weight is taken at the TARGET class y, and the sum is divided by C
-    (not C − 1). 'none' has the target's shape; 'mean' averages over N.
+    The target score x_y must beat every other score by the margin m; each competitor that comes
+    closer pays its shortfall (or its square). The optional class weight is taken at the TARGET
+    class y, and the sum is divided by C (not C − 1). input (N, C), (C,) or a 0-d score; target
+    int64 (N,) (or () / (1,) for one sample); 'none' has the target's shape.
+
+    Reference: Weston & Watkins (1998); torch.nn.functional.multi_margin_loss.
     """
-    a = _multi_margin_args(input, target, p, margin, weight, size_average, reduce, reduction)
-    h = _multi_margin_hinges(a)  # ours: squared and weighted in place
-    if a.p == 2:
-        h *= h
-    if a.w_y is not None:
-        h *= a.w_y[:, None]
-    loss = h.sum(axis=1) / a.scores.shape[1]
-    return apply_reduction(loss.reshape(a.out_shape), a.reduction)
+    x, y, w_y, m, p, reduction = _prepare_multi_margin(input, target, p, margin, weight, size_average, reduce,
+                                                       reduction)
+    h = _multi_margin_hinges(x, y, m)
+    loss = (h**p * w_y).sum(axis=1) / x.shape[1]
+    return apply_reduction(loss.reshape(np.shape(target)), reduction)
 
 
 @ieee()
 def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weight=None, size_average=None,
                                reduce=None, reduction="mean"):
-    """For every counted term (j ≠ y, z = margin − x_y + x_j > 0):
+    """∂ℓ/∂x_j = s·w_y·p·h_j^(p−1) for every counted j (h_j > 0), and ∂ℓ/∂x_y = −Σ_j ∂ℓ/∂x_j.
 
-        ∂ℓ/∂x_j = w_y·(1 or 2z)/C   and   ∂ℓ/∂x_y = −Σ_j ∂ℓ/∂x_j,
-
-    since z rises with x_j and falls with x_y. z == 0 and NaN scores contribute nothing.
+    z_j = m − x_y + x_j rises with x_j and falls with x_y: each violating competitor is pushed
+    down, the target pushed up by as much as all of them. s = 1/C (1/(N·C) for 'mean'); the
+    upstream gradient g multiplies last, in ATen's order.
     """
-    a = _multi_margin_args(input, target, p, margin, weight, size_average, reduce, reduction)
-    n, c = a.scores.shape
-    g = _per_sample(grad_output, a.out_shape, a.reduction, a.x.dtype, n) / c
-    # The slope, written over the hinges h (ours): [h > 0] as 1.0/0.0 for p = 1, 2h for p = 2;
-    # then weighted and scaled in place.
-    grad = _multi_margin_hinges(a)
-    if a.p == 1:
-        np.greater(grad, 0, out=grad)
-    else:
-        grad *= 2
-    if a.w_y is not None:
-        grad *= a.w_y[:, None]
-    grad *= g[:, None]
-    grad[np.arange(n), a.y] = -grad.sum(axis=1)
-    return grad.reshape(a.x.shape)
+    x, y, w_y, m, p, s, g = _prepare_multi_margin_backward(grad_output, input, target, p, margin, weight,
+                                                           size_average, reduce, reduction)
+    h = _multi_margin_hinges(x, y, m)
+    dx = np.where(h > 0, p * s * h ** (p - 1) * w_y, 0)
+    dx[np.arange(len(y)), y] = -dx.sum(axis=1)
+    return (dx * g).reshape(np.shape(input))
 
 
 # ----------------------------------------------------------------------------- multi-label margin
-class _MultiLabelArgs(NamedTuple):
-    x: np.ndarray  # the input as given
-    scores: np.ndarray  # (N, C) view of x
-    labels: np.ndarray  # (N, C) target rows: classes, then a negative terminator
-    reduction: str
-    out_shape: tuple  # 'none' shape: (N,) for a matrix input, () otherwise
+def _multilabel_pairs(x, J, listed):
+    """The (listed j, unlisted i) pairs, one list position k at a time: yields (j, z, counted).
 
-
-def _multilabel_margin_args(input, target, size_average, reduce, reduction):
-    """Every argument checked and gathered in a `_MultiLabelArgs`."""
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x, scores = _batch_of_scores(input)
-    t = _long_target(target)
-    n, c = scores.shape
-    same_shape = t.shape == x.shape if x.ndim == 2 else (t.ndim <= 1 and t.size == c)
-    if not same_shape:
-        raise ValueError(f"target must have the input's shape {x.shape}, got {t.shape}")
-    # torch checks every entry, even those after the terminator.
-    _check_target_range(t, -1, c)
-    return _MultiLabelArgs(x, scores, t.reshape(n, c), reduction, (n,) if x.ndim == 2 else ())
-
-
-def _list_lengths(labels):
-    """How many classes each row lists: its entries before the first negative one (C if none)."""
-    negative = labels < 0
-    return np.where(negative.any(axis=1), negative.argmax(axis=1), labels.shape[1])
-
-
-def _unlisted_scores(a, listed):
-    """The scores with every listed class set to −inf: a listed class is never the unlisted i."""
-    unlisted = a.scores.copy()
-    unlisted[np.nonzero(listed)[0], a.labels[listed]] = -np.inf
-    return unlisted
-
-
-def _multilabel_pairs(a):
-    """The (listed j, unlisted i) pairs, one list position k at a time: yields (j, z).
-
-    j (N,) is the class each row lists at position k, and z (N, C) holds the violations
-    z_ji = 1 − x_j + x_i of its pairs. A row's list is its entries before the first negative
-    one; a duplicate is another position, so it counts again. Wherever there is no pair (i is
-    a listed class, or the row's list ended before k) z is −inf or nan, so the strict test
-    z > 0 of ATen's kernel, which also drops ties and nan scores, keeps exactly the pairs
-    that count.
-
-    Position by position instead of all (N, C, C) pairs at once: memory stays O(N·C) and the
-    work is N·|J|·C, as in ATen's loop. z is one buffer, overwritten at the next position.
+    j (N,): the class each row lists at position k (−1 once its list has ended);
+    z (N, C): the violations z_ji = 1 − x_j + x_i of its pairs;
+    counted (N, C): the pairs that count: the list has not ended, i is not listed, and z > 0
+    strictly (ATen's test, which also drops nan). A class listed twice is two positions, so its
+    pairs count twice. One position at a time keeps memory at N·C, as ATen's loop does.
     """
-    n, c = a.scores.shape
-    length = _list_lengths(a.labels)
-    listed = np.arange(c) < length[:, None]
-    unlisted = _unlisted_scores(a, listed)
-    rows = np.arange(n)
-    z = np.empty_like(unlisted)
-    for k in range(int(length.max(initial=0))):
-        live = listed[:, k]
-        j = np.where(live, a.labels[:, k], 0)
-        margin = 1 - a.scores[rows, j]
-        margin[~live] = -np.inf  # this row's list has ended: no pairs
-        np.add(margin[:, None], unlisted, out=z)
-        yield j, z
+    rows = np.arange(len(x))
+    for j in J.T:
+        z = 1 - x[rows, j][:, None] + x
+        counted = (j[:, None] >= 0) & ~listed & (z > 0)
+        yield j, z, counted
 
 
 @ieee()
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Multi-label hinge: ℓ_n = Σ_{j ∈ J} Σ_{i ∉ J} max(0, 1 − (x_j − x_i)) / C.
+    """Multi-label hinge: ℓ = Σ_{j ∈ J} Σ_{i ∉ J} max(0, 1 − x_j + x_i) / C.
 
-    Each target row (int64, the input's shape) lists the row's classes and ends at the first
-    negative entry: [3, 0, −1, 1] means J = (3, 0). A class listed twice counts twice. The
-    margin is fixed at 1 and the sum is divided by C. 'none' gives (N,), or 0-d for a vector.
+    Every listed class j must beat every unlisted class i by a margin of 1. Each target row
+    (int64, the input's shape) lists the row's classes and ends at its first negative entry:
+    [3, 0, −1, 1] means J = (3, 0). A class listed twice counts twice. The sum is divided by C.
+    'none' gives (N,), or 0-d for a vector.
+
+    Reference: torch.nn.functional.multilabel_margin_loss; Elisseeff & Weston (2001).
     """
-    a = _multilabel_margin_args(input, target, size_average, reduce, reduction)
-    n, c = a.scores.shape
-    # torch sums the float hinges in double (its accscalar_t on CPU); so do we.
-    total = np.zeros(n)
-    for _, z in _multilabel_pairs(a):
-        # fmax, not maximum: a nan z is dropped (fmax(nan, 0) = 0), as ATen's z > 0 test does.
-        total += np.fmax(z, 0, out=z).sum(axis=1, dtype=np.float64)
-    loss = (total / c).astype(a.x.dtype)
-    return apply_reduction(loss.reshape(a.out_shape), a.reduction)
+    x, J, listed, reduction, shape = _prepare_multilabel_margin(input, target, size_average, reduce, reduction)
+    total = np.zeros(len(x))  # Σ_j Σ_i h_ji per row, added in double like torch's kernel
+    for j, z, counted in _multilabel_pairs(x, J, listed):
+        total += np.where(counted, z, 0).sum(axis=1, dtype=np.float64)
+    return _divide_by_C_and_reduce(total, x.shape[1], reduction, x.dtype, shape)
 
 
 @ieee()
 def multilabel_margin_loss_backward(grad_output, input, target, size_average=None, reduce=None,
                                     reduction="mean"):
-    """Each counted pair (j listed, i unlisted, z = 1 − x_j + x_i > 0) adds
+    """∂ℓ/∂x_k = s·(#counted pairs with k as the unlisted i − #counted pairs with k as the listed j).
 
-        ∂ℓ/∂x_i += 1/C   and   ∂ℓ/∂x_j −= 1/C,
-
-    once per listing of j. So ∂ℓ/∂x_k = (#counted pairs with k as the unlisted i
-    − #counted pairs with k as the listed j) / C.
+    Each counted pair adds z_ji = 1 − x_j + x_i: slope +1 for x_i, −1 for x_j, once per listing
+    of j. s = 1/C (1/(N·C) for 'mean'); the upstream gradient g multiplies last.
     """
-    a = _multilabel_margin_args(input, target, size_average, reduce, reduction)
-    n, c = a.scores.shape
-    g = _per_sample(grad_output, a.out_shape, a.reduction, a.x.dtype, n) / c
-    rows = np.arange(n)
-    # pairs[n, k] = #counted pairs with k as the unlisted i − #counted pairs with k as the listed
-    # j: one array holds both counts, since a class is either listed or unlisted, never both.
-    # Integers, exact where float32 would stop counting past 2²⁴: an entry is at most C² (C
-    # listings of one class, C pairs each), so int32 holds it unless C > 46340.
-    pairs = np.zeros((n, c), dtype=np.int32 if c * c < 2**31 else np.int64)
-    counted = np.empty((n, c), dtype=bool)
-    for j, z in _multilabel_pairs(a):
-        np.greater(z, 0, out=counted)
+    x, J, listed, s, g = _prepare_multilabel_margin_backward(grad_output, input, target, size_average, reduce,
+                                                             reduction)
+    rows = np.arange(len(x))
+    pairs = np.zeros_like(x)
+    for j, z, counted in _multilabel_pairs(x, J, listed):
         pairs += counted
-        pairs[rows, j] -= np.count_nonzero(counted, axis=1)
-    grad = pairs.astype(a.x.dtype)
-    grad *= g[:, None]  # grad is ours: scaled in place, no second full-size array
-    return grad.reshape(a.x.shape)
+        pairs[rows, j] -= counted.sum(axis=1)
+    return (pairs * s * g).reshape(np.shape(input))
