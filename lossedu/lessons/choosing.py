@@ -1,0 +1,356 @@
+"""The lessons of notebook 09 (choosing a loss): loss landscapes, proper scoring rules, temperature scaling.
+
+Every number here is computed with the package's own losses (`lossedu.functional`), vectorised:
+a whole grid of models is one call of a loss with `reduction="none"`, averaged over the samples.
+
+- **Loss landscapes.** The empirical risk of the linear model f(x) = w·x + b,
+
+      R(w, b) = (1/N) Σₙ ℓ(w·xₙ + b, yₙ),
+
+  drawn over a grid of (w, b) for MSE and L1 (regression, on `line_with_outliers`) and for the
+  hinge and cross-entropy (classification, on a small 1-D two-class set made here).
+- **Proper scoring rules.** For an outcome Y ~ Bernoulli(η) and a forecast q of P(Y = 1), the
+  expected score S(q; η) = η·ℓ(q, 1) + (1 − η)·ℓ(q, 0). A score is *proper* when S is minimised
+  at q = η: the log loss and the Brier score are, the hinge and the absolute error are not.
+- **Temperature scaling.** One number T > 0 divides a trained classifier's logits, fitted on
+  held-out data by minimising the negative log-likelihood; it changes the confidences, never
+  the predicted class.
+
+The 1-D classification data live here rather than in `lossedu.data` because only this lesson
+uses them; they follow its conventions (n first, `seed` last, fresh Generator, numpy out).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import functional as LF
+from ..data import flip_labels, line_with_outliers
+
+__all__ = [
+    "scattered_outliers", "two_classes_1d",
+    "squared_error", "absolute_error", "hinge", "logistic", "LANDSCAPE_LOSSES",
+    "risk", "Minimum", "minimise", "landscape_data", "plot_landscapes",
+    "log_loss", "brier", "absolute", "hinge_on_probability", "SCORING_RULES",
+    "expected_score", "best_forecast", "plot_expected_scores",
+    "softmax", "fit_temperature",
+]
+
+
+# ----------------------------------------------------------------------------- data
+def scattered_outliers(n=60, outlier_fraction=0.2, outlier_shift=-6.0, seed=0):
+    """`line_with_outliers`'s line and noise, with the outliers at random x instead of the largest x.
+
+    The clean points are exactly those of `line_with_outliers(n, outlier_fraction=0, seed=seed)`
+    (y = 2x − 1 + N(0, 0.3²) on x ∈ [−1, 1]); then round(n·outlier_fraction) points chosen at
+    random (a second generator seeded from `seed`) are moved by `outlier_shift`. Scattered over
+    the x range they have no lever on the slope: the contrast with outliers all at one end.
+
+    Returns (x, y): float64 arrays of shape (n,), x sorted ascending.
+    """
+    x, y = line_with_outliers(n, outlier_fraction=0.0, seed=seed)
+    if not 0.0 <= outlier_fraction <= 1.0:
+        raise ValueError(f"outlier_fraction must be in [0, 1], got {outlier_fraction}")
+    chosen = np.random.default_rng([seed, 1]).choice(x.size, int(round(x.size * outlier_fraction)), replace=False)
+    y[chosen] += outlier_shift
+    return x, y
+
+
+def two_classes_1d(n=40, gap=0.5, reach=2.0, seed=0):
+    """A small 1-D two-class set that a threshold separates: x < 0 is class 0, x > 0 class 1.
+
+    Half the samples (class 1, the first n − n//2) have x ~ Uniform[gap/2, reach], the other half
+    the mirror image; the order is shuffled. There is an empty gap of width `gap` around 0, so the
+    clean labels are separable with margin ≥ gap/2 — the case where cross-entropy's minimiser runs
+    off to infinity. Add label noise with `lossedu.data.flip_labels(t, fraction, classes=2)`.
+
+    Returns (x, t): x float64 of shape (n,), t int64 labels in {0, 1} of shape (n,).
+    """
+    n = int(n)
+    if n < 2 or not 0 <= gap / 2 < reach:
+        raise ValueError(f"need n ≥ 2 and 0 ≤ gap/2 < reach, got n={n}, gap={gap}, reach={reach}")
+    rng = np.random.default_rng(seed)
+    t = (np.arange(n) < n - n // 2).astype(np.int64)
+    x = (2 * t - 1) * rng.uniform(gap / 2, reach, size=n)
+    order = rng.permutation(n)
+    return x[order], t[order]
+
+
+# ----------------------------------------------------------------------------- one loss per sample, of a score f
+def squared_error(f, y):
+    """ℓ = (f − y)²: `mse_loss` per sample."""
+    return LF.mse_loss(f, y, reduction="none")
+
+
+def absolute_error(f, y):
+    """ℓ = |f − y|: `l1_loss` per sample."""
+    return LF.l1_loss(f, y, reduction="none")
+
+
+def hinge(f, t):
+    """The plain hinge ℓ = max(0, 1 − s·f) with s = 2t − 1 = ±1, from `multi_margin_loss`.
+
+    With two classes and the scores (0, f), multi_margin_loss is (1/C)·max(0, 1 − x_t + x_other)
+    = ½·max(0, 1 − s·f): the binary hinge of an SVM, halved by its 1/C. So the hinge is
+    C = 2 times it. (soft_margin_loss is not a hinge: it is the logistic loss log(1 + e^{−s·f}).)
+    """
+    f = np.asarray(f, dtype=np.float64)
+    scores = np.stack([np.zeros_like(f), f], axis=-1).reshape(-1, 2)
+    loss = 2 * LF.multi_margin_loss(scores, np.asarray(t, dtype=np.int64).reshape(-1), reduction="none")
+    return loss.reshape(f.shape)
+
+
+def logistic(f, t):
+    """Cross-entropy of the logit f for a 0/1 label t: `binary_cross_entropy_with_logits` per sample."""
+    return LF.binary_cross_entropy_with_logits(f, np.asarray(t, dtype=np.float64), reduction="none")
+
+
+#: The four losses of the landscape figure: name → per-sample loss ℓ(f, y) of a score f.
+LANDSCAPE_LOSSES = {"MSE": squared_error, "L1": absolute_error, "hinge": hinge, "cross-entropy": logistic}
+
+
+# ----------------------------------------------------------------------------- landscapes
+def risk(loss, x, y, w, b):
+    """R(w, b) = (1/N) Σₙ ℓ(w·xₙ + b, yₙ) for every model (w, b) of the arrays w, b at once.
+
+    loss: a per-sample loss ℓ(f, y) such as `squared_error` or `hinge`; x, y: the N samples;
+    w, b: arrays of one shape (e.g. a meshgrid). Returns R with the shape of w.
+    """
+    w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    f = w[..., None] * x + b[..., None]  # one row of N scores per model
+    return loss(f, np.broadcast_to(y, f.shape)).mean(axis=-1)
+
+
+class Minimum(NamedTuple):
+    """Where a risk is smallest on a box of (w, b): the model, its risk, and whether the box's edge stopped it."""
+
+    w: float
+    b: float
+    risk: float
+    on_edge: bool
+
+
+def _argmin_smallest_norm(R, W, B):
+    """The grid index of the smallest R; among ties (a flat valley) the one nearest the origin."""
+    ties = R <= R.min() + 1e-12 * max(1.0, abs(R.min()))
+    return np.argmin(np.where(ties, W**2 + B**2, np.inf))
+
+
+def minimise(loss, x, y, w_range, b_range, size=41, zooms=5):
+    """The minimiser of R(w, b) on the box w_range × b_range, by a grid search that zooms in.
+
+    Evaluate R on a size × size grid, keep the best point, then repeat on a grid of ±3 cells
+    around it (clipped to the box), `zooms` times: each zoom shrinks the cell by (size − 1)/6.
+    A convex risk (all four here) has no other valley to miss. Ties, as in the hinge's flat
+    valley where R = 0 on a whole region, go to the point nearest the origin. `on_edge` says the
+    minimum sat on the box's edge: the true minimiser is outside the box, or at infinity.
+    """
+    (lo_w, hi_w), (lo_b, hi_b) = w_range, b_range
+    w0, w1, b0, b1 = lo_w, hi_w, lo_b, hi_b
+    for _ in range(zooms + 1):
+        W, B = np.meshgrid(np.linspace(w0, w1, size), np.linspace(b0, b1, size), indexing="ij")
+        R = risk(loss, x, y, W, B)
+        i, j = np.unravel_index(_argmin_smallest_norm(R, W, B), R.shape)
+        w, b = W[i, j], B[i, j]
+        dw, db = 3 * (w1 - w0) / (size - 1), 3 * (b1 - b0) / (size - 1)
+        w0, w1, b0, b1 = max(w - dw, lo_w), min(w + dw, hi_w), max(b - db, lo_b), min(b + db, hi_b)
+    on_edge = bool(np.isclose(w, [lo_w, hi_w]).any() or np.isclose(b, [lo_b, hi_b]).any())
+    return Minimum(float(w), float(b), float(R[i, j]), on_edge)
+
+
+#: The boxes the landscape figure draws (wide enough for every position of its sliders).
+REGRESSION_BOX = ((-3.0, 7.0), (-4.0, 2.0))
+CLASSIFICATION_BOX = ((-1.0, 6.0), (-3.0, 3.0))
+
+
+def landscape_data(outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0):
+    """The two data sets of the landscape figure, as {"regression": (x, y), "classification": (x, t)}.
+
+    Regression: `line_with_outliers(60, outlier_fraction, outlier_shift, seed=0)` (the outliers
+    are the largest x); classification: `two_classes_1d()` with round(40·label_noise) labels
+    flipped by `flip_labels(..., seed=0)`. The defaults of the other arguments give the clean data.
+    """
+    x, y = line_with_outliers(60, outlier_fraction=outlier_fraction, outlier_shift=outlier_shift, seed=0)
+    xc, t = two_classes_1d()
+    return {"regression": (x, y), "classification": (xc, flip_labels(t, label_noise, classes=2, seed=0)[0])}
+
+
+_PANELS = {"MSE": "regression", "L1": "regression", "hinge": "classification", "cross-entropy": "classification"}
+_BOXES = {"regression": REGRESSION_BOX, "classification": CLASSIFICATION_BOX}
+_CLEAN = {}  # loss name → its minimiser on the clean data (the same for every redraw)
+
+
+def _clean_minimum(name):
+    if name not in _CLEAN:
+        data = landscape_data(outlier_fraction=0.0)[_PANELS[name]]
+        _CLEAN[name] = minimise(LANDSCAPE_LOSSES[name], *data, *_BOXES[_PANELS[name]], size=21, zooms=4)
+    return _CLEAN[name]
+
+
+def _contours(ax, W, B, R, color):
+    """Labelled contour lines of R, denser near the minimum (levels spaced quadratically)."""
+    lo, hi = float(R.min()), float(np.percentile(R, 95))
+    levels = lo + (hi - lo) * np.linspace(0, 1, 10)[1:] ** 2
+    cs = ax.contour(W, B, R, levels=levels, cmap="viridis", linewidths=0.9)
+    ax.clabel(cs, fontsize=7, fmt="%.2g")
+    if lo == 0.0:  # a flat valley: the risk is exactly 0 on a whole region
+        ax.contourf(W, B, R, levels=[-1.0, 1e-12], colors=[color], alpha=0.3)
+        ax.fill([], [], color=color, alpha=0.3, label="R = 0 (flat)")
+
+
+def _landscape_panel(ax, name, data, size, color):
+    """One contour panel: R(w, b) of one loss, its minimiser (star) and the clean data's (circle)."""
+    box = _BOXES[_PANELS[name]]
+    (w0, w1), (b0, b1) = box
+    W, B = np.meshgrid(np.linspace(w0, w1, size), np.linspace(b0, b1, size), indexing="ij")
+    _contours(ax, W, B, risk(LANDSCAPE_LOSSES[name], *data, W, B), color)
+    m, clean = minimise(LANDSCAPE_LOSSES[name], *data, *box, size=21, zooms=4), _clean_minimum(name)
+    ax.plot(clean.w, clean.b, "o", mfc="none", mec="k", ms=10,
+            label="without outliers" if _PANELS[name] == "regression" else "clean labels")
+    ax.plot(m.w, m.b, "*", color=color, mec="k", ms=15, label=f"minimiser ({m.w:.2f}, {m.b:.2f})")
+    ax.set(xlabel="w", ylabel="b", title=f"{name}: R(w, b)" + ("  (no minimum: → ∞)" if m.on_edge else ""))
+    ax.legend(fontsize="small", loc="lower left")
+    return m
+
+
+def plot_landscapes(outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0, *, size=60, figsize=(13, 7.5)):
+    """The empirical risk R(w, b) of f = w·x + b under MSE and L1 (top) and hinge and cross-entropy (bottom).
+
+    The data are `landscape_data(outlier_shift, outlier_fraction, label_noise)`. Left: the data and
+    each loss's best model; then one panel per loss with labelled contour levels of R on a
+    size × size grid, its minimiser as a star, and the minimiser on the clean data (no outliers,
+    no flipped labels) as a hollow circle, so you see how far the data moved it. Where R = 0 on a
+    whole region (the hinge on separable data) the region is shaded. Returns the Figure.
+    """
+    data = landscape_data(outlier_shift, outlier_fraction, label_noise)
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(2, 3)
+    best = {name: _landscape_panel(axes[k // 2, 1 + k % 2], name, data[_PANELS[name]], size, f"C{k}")
+            for k, name in enumerate(LANDSCAPE_LOSSES)}
+
+    ax, (x, y) = axes[0, 0], data["regression"]
+    ends = np.array([-1.0, 1.0])
+    ax.scatter(x, y, s=12, color="0.4", zorder=3)
+    ax.plot(ends, 2 * ends - 1, "k:", label="truth y = 2x − 1")
+    for k, name in enumerate(("MSE", "L1")):
+        ax.plot(ends, best[name].w * ends + best[name].b, color=f"C{k}", label=f"{name}: slope {best[name].w:.2f}")
+    ax.set(xlabel="x", ylabel="y", ylim=(-12, 10),
+           title=f"{outlier_fraction:.0%} of the points (largest x) moved by {outlier_shift:+g}")
+
+    ax, (x, t) = axes[1, 0], data["classification"]
+    clean = landscape_data()["classification"][1]
+    flipped = t != clean
+    grid = np.linspace(-2.2, 2.2, 200)
+    ax.scatter(x, t, s=14, color="0.4", zorder=3)
+    ax.scatter(x[flipped], t[flipped], s=50, facecolors="none", edgecolors="r", zorder=4, label="flipped label")
+    m = best["cross-entropy"]
+    ax.plot(grid, 1 / (1 + np.exp(-(m.w * grid + m.b))), color="C3", label="σ(w·x + b), cross-entropy")
+    for k, name in ((2, "hinge"), (3, "cross-entropy")):
+        ax.axvline(-best[name].b / best[name].w if best[name].w else np.nan, color=f"C{k}", ls="--", lw=1,
+                   label=f"{name}: threshold −b/w")
+    ax.set(xlabel="x", ylabel="label t", ylim=(-0.1, 1.75), title=f"{label_noise:.0%} of the labels flipped")
+    for ax in axes[:, 0]:
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small", loc="upper center", ncol=2)
+    return fig
+
+
+# ----------------------------------------------------------------------------- proper scoring rules
+def log_loss(q, y):
+    """ℓ(q, y) = −[y·log q + (1 − y)·log(1 − q)]: `binary_cross_entropy` per sample."""
+    return LF.binary_cross_entropy(q, y, reduction="none")
+
+
+def brier(q, y):
+    """ℓ(q, y) = (q − y)²: the Brier score, `mse_loss` per sample."""
+    return LF.mse_loss(q, y, reduction="none")
+
+
+def absolute(q, y):
+    """ℓ(q, y) = |q − y|: `l1_loss` per sample (the bounded loss of notebook 09's noisy labels)."""
+    return LF.l1_loss(q, y, reduction="none")
+
+
+def hinge_on_probability(q, y):
+    """ℓ(q, y) = max(0, 1 − s·(2q − 1)), s = 2y − 1: the hinge of the score f = 2q − 1 ∈ [−1, 1]."""
+    return hinge(2 * np.asarray(q, dtype=np.float64) - 1, y)
+
+
+#: The scores compared for properness: name → ℓ(q, y) of a forecast q ∈ [0, 1] and an outcome y ∈ {0, 1}.
+SCORING_RULES = {"log loss": log_loss, "Brier": brier, "absolute error": absolute, "hinge on 2q − 1": hinge_on_probability}
+
+
+def expected_score(score, q, eta):
+    """S(q; η) = η·ℓ(q, 1) + (1 − η)·ℓ(q, 0): the score of forecast q, averaged over Y ~ Bernoulli(η).
+
+    q and eta broadcast against each other (e.g. q of shape (Q,) and eta of shape (E, 1)).
+    """
+    q, eta = np.broadcast_arrays(np.asarray(q, dtype=np.float64), np.asarray(eta, dtype=np.float64))
+    return eta * score(q, np.ones_like(q)) + (1 - eta) * score(q, np.zeros_like(q))
+
+
+def best_forecast(score, eta, q=None):
+    """The forecast q that minimises S(q; η), on the grid q (default 1001 points of [0, 1]), for each η.
+
+    A proper score answers q = η; ties go to the smallest q.
+    """
+    q = np.linspace(0.0, 1.0, 1001) if q is None else np.asarray(q, dtype=np.float64)
+    eta = np.asarray(eta, dtype=np.float64)
+    return q[np.argmin(expected_score(score, q, eta[..., None]), axis=-1)]
+
+
+def plot_expected_scores(etas=(0.1, 0.3, 0.7), *, figsize=(13, 3.6)):
+    """S(q; η) against the forecast q, one panel per scoring rule, one curve per η (its minimiser a dot).
+
+    The true probability η is a dotted vertical line of the curve's colour: on a proper score
+    the dot sits on it. Returns the Figure.
+    """
+    q = np.linspace(0.0, 1.0, 501)
+    etas = np.atleast_1d(np.asarray(etas, dtype=np.float64))
+    fig = Figure(figsize=figsize, layout="constrained")
+    for ax, (name, score) in zip(fig.subplots(1, len(SCORING_RULES)), SCORING_RULES.items()):
+        for k, eta in enumerate(etas):
+            S = expected_score(score, q, eta)
+            i = np.argmin(S)
+            ax.plot(q, S, color=f"C{k}", label=f"η = {eta:.2f}")
+            ax.plot(q[i], S[i], "o", color=f"C{k}", mec="k", ms=7)
+            ax.axvline(eta, color=f"C{k}", ls=":", lw=1.2)
+        ax.set(xlabel="forecast q", ylabel="expected score S(q; η)", title=name,
+               ylim=(0, min(2.5, ax.get_ylim()[1])))
+        ax.grid(alpha=0.3)
+    fig.axes[0].legend(fontsize="small", loc="upper center")
+    fig.suptitle("dots: the best forecast; dotted: the true probability η")
+    return fig
+
+
+# ----------------------------------------------------------------------------- temperature scaling
+def softmax(z):
+    """s_k = e^{z_k} / Σ_j e^{z_j} along the last axis (shifted by the max, so it cannot overflow)."""
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def fit_temperature(logits, labels, *, lo=1e-3, hi=1e3, iterations=100):
+    """The temperature T minimising NLL(T) = cross_entropy(logits / T, labels) on held-out data.
+
+    Write β = 1/T. NLL(β) = mean_n [log Σ_k e^{β z_nk} − β z_{n,y}] is convex in β (a log-sum-exp
+    of lines minus a line), so its minimum is where the slope changes sign, and
+
+        dNLL/dβ = Σ_nk (∂NLL/∂z'_nk)·z_nk,  z' = β·z,
+
+    uses `cross_entropy_backward` for ∂NLL/∂z'. Bisection on that slope, in log β between 1/hi
+    and 1/lo, finds it. If the held-out set is perfectly separated the NLL keeps falling as T → 0
+    (until its slope underflows to 0), and T = lo comes back.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+
+    def slope(beta):
+        return np.sum(LF.cross_entropy_backward(1.0, beta * z, labels) * z)
+
+    a, b = np.log(1 / hi), np.log(1 / lo)
+    for _ in range(iterations):
+        mid = (a + b) / 2
+        a, b = (mid, b) if slope(np.exp(mid)) <= 0 else (a, mid)
+    return float(1 / np.exp((a + b) / 2))
