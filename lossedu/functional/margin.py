@@ -32,12 +32,14 @@ Matching torch at the edges
   s = 1/C (1/(N·C) for 'mean') it forms p·s·z (p = 2), then multiplies by w_y, and only then
   by the upstream gradient. `multi_margin_loss_backward` writes the product in that order, so a
   violation of 1e308 with p = 2 gives (2/C)·1e308, finite, where 2·z first would be inf.
-* The multi-label kernel adds the hinges of a row in double (its CPU accumulator), also for
-  float32. 'none' rounds each row's total to the input's dtype and then divides by C;
-  'mean'/'sum' divide and reduce in double and round once. `_divide_by_C_and_reduce` keeps
-  both orders, so a float32 row whose hinges add up past 3.4e38 is inf under 'none' and finite
-  under 'sum' once divided, as in torch. The backward counts each class's pairs and scales the
-  count once (torch adds 1/C once per pair): the same up to rounding.
+* Both multi-class kernels add up the batch for 'mean'/'sum' in double (their CPU
+  accumulator), also for float32: two float32 losses of 2e38 have the mean 2e38, not inf.
+  `_reduce_in_double` does the same.
+* Within a row, the multi-label kernel adds the hinges in double but returns the row's total
+  in the input's dtype before dividing by C: a float32 row whose hinges add up past 3.4e38 is
+  inf under every reduction. Adding them in the input's dtype gives the same up to rounding.
+  The backward counts each class's pairs and scales the count once (torch adds 1/C once per
+  pair): the same up to rounding.
 * torch converts the margin to the input's dtype and refuses a finite margin beyond its range
   ("value cannot be converted to type float without overflow"); so do we (a ValueError).
 * float16: torch has no half-precision kernel for the two multi-class losses
@@ -82,10 +84,11 @@ __all__ = [
 def _checked_margin(margin, dtype):
     """margin as a float; torch converts it to the input's dtype and refuses a finite overflow."""
     m = float(check_scalar(margin, "margin"))
-    if np.isfinite(m) and abs(m) > np.finfo(dtype).max:
+    largest = float(np.finfo(dtype).max)
+    if np.isfinite(m) and abs(m) > largest:
         raise ValueError(
             f"margin={m!r} cannot be converted to the input's dtype {np.dtype(dtype)} without overflow "
-            f"(its largest value is {np.finfo(dtype).max})"
+            f"(its largest value is {largest:g})"
         )
     return m
 
@@ -240,13 +243,11 @@ def _prepare_multilabel_margin_backward(grad_output, input, target, size_average
     return x, J, listed, s, g
 
 
-def _divide_by_C_and_reduce(total, C, reduction, dtype, shape):
-    """ℓ = total / C, then the reduction, in torch's order: the kernel adds a row's hinges in
-    double; 'none' rounds each row's total to `dtype` before dividing, 'mean'/'sum' stay in
-    double until the end (see "Matching torch at the edges")."""
+def _reduce_in_double(loss, reduction):
+    """apply_reduction, accumulated in double as ATen's multi-class kernel does (also for float32)."""
     if reduction == "none":
-        return (total.astype(dtype) / C).reshape(shape)
-    return apply_reduction(total / C, reduction).astype(dtype)
+        return loss
+    return apply_reduction(loss.astype(np.float64), reduction).astype(loss.dtype)
 
 
 # ----------------------------------------------------------------------------- hinge embedding
@@ -313,7 +314,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                                                        reduction)
     h = _multi_margin_hinges(x, y, m)
     loss = (h**p * w_y).sum(axis=1) / x.shape[1]
-    return apply_reduction(loss.reshape(np.shape(target)), reduction)
+    return _reduce_in_double(loss.reshape(np.shape(target)), reduction)
 
 
 @ieee()
@@ -362,10 +363,10 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     Reference: torch.nn.functional.multilabel_margin_loss; Elisseeff & Weston (2001).
     """
     x, J, listed, reduction, shape = _prepare_multilabel_margin(input, target, size_average, reduce, reduction)
-    total = np.zeros(len(x))  # Σ_j Σ_i h_ji per row, added in double like torch's kernel
+    loss = np.zeros(len(x), dtype=x.dtype)
     for j, z, counted in _multilabel_pairs(x, J, listed):
-        total += np.where(counted, z, 0).sum(axis=1, dtype=np.float64)
-    return _divide_by_C_and_reduce(total, x.shape[1], reduction, x.dtype, shape)
+        loss += np.where(counted, z, 0).sum(axis=1)
+    return _reduce_in_double(loss.reshape(shape) / x.shape[1], reduction)
 
 
 @ieee()
