@@ -8,7 +8,9 @@ forward + autograd backward, interleaved (ours, torch, ours, torch, …) so both
 state, median of `--repeats`; their ratio; and the peak memory our forward + backward allocates beyond
 the inputs, in multiples of the input's size (tracemalloc sees numpy's allocations). Both run on
 `--threads` threads (default 1: numpy's elementwise code is single-threaded, so this compares the
-implementations, not the thread count). `--smoke` runs tiny sizes once, to check that it works.
+implementations, not the thread count). The last column is the ratio against torch on its default
+number of threads (what a learner's torch uses), timed separately after the interleaved runs.
+`--smoke` runs tiny sizes once, to check that it works.
 """
 
 from __future__ import annotations
@@ -114,7 +116,16 @@ def peak_extra(name, args):
     return peak / max(input_bytes(args), 1)
 
 
-def bench(name, sizes, dtype, repeats, rng):
+def _median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench(name, sizes, dtype, repeats, rng, threads=1, default_threads=1):
     args = make_inputs(name, sizes, dtype, rng)
     targs = torch_args(name, args)
     ours(name, args), theirs(name, targs)  # warm up (and fail early)
@@ -127,9 +138,16 @@ def bench(name, sizes, dtype, repeats, rng):
         theirs(name, targs)
         t_torch.append(time.perf_counter() - start)
     a, b = statistics.median(t_ours), statistics.median(t_torch)
+    torch.set_num_threads(default_threads)
+    try:
+        theirs(name, targs)
+        b_default = _median_time(lambda: theirs(name, targs), repeats)
+    finally:
+        torch.set_num_threads(threads)
     shape = next(v.shape for v in args.values() if isinstance(v, np.ndarray))
     return {"loss": name, "shape": "×".join(map(str, shape)), "ours_ms": 1e3 * a, "torch_ms": 1e3 * b,
-            "ratio": a / b, "memory": peak_extra(name, args)}
+            "ratio": a / b, "memory": peak_extra(name, args), "torch_default_ms": 1e3 * b_default,
+            "ratio_default": a / b_default}
 
 
 def main(argv=None):
@@ -140,21 +158,27 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
+    default_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     names = args.losses or list(LF.LOSSES)
     sizes, repeats = (SMOKE, 1) if args.smoke else (SIZES, args.repeats)
     rng = np.random.default_rng(0)
     rows = []
-    print(f"lossedu vs torch {torch.__version__}, {args.dtype}, {args.threads} thread(s), median of {repeats}")
-    print(f"{'loss':36s} {'shape':>12s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'mem ×in':>8s}")
+    print(f"lossedu vs torch {torch.__version__}, {args.dtype}, {args.threads} thread(s), median of {repeats}; "
+          f"last column: against torch on its default {default_threads} thread(s)")
+    print(f"{'loss':36s} {'shape':>12s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'mem ×in':>8s} "
+          f"{'ratio@' + str(default_threads):>8s}")
     for name in names:
-        row = bench(name, sizes, np.dtype(args.dtype), repeats, rng)
+        row = bench(name, sizes, np.dtype(args.dtype), repeats, rng, args.threads, default_threads)
         rows.append(row)
         print(f"{row['loss']:36s} {row['shape']:>12s} {row['ours_ms']:9.2f} {row['torch_ms']:9.2f} "
-              f"{row['ratio']:6.2f} {row['memory']:8.1f}", flush=True)
+              f"{row['ratio']:6.2f} {row['memory']:8.1f} {row['ratio_default']:8.2f}", flush=True)
     ratios = [r["ratio"] for r in rows]
     print(f"median ratio {statistics.median(ratios):.2f}, worst {max(ratios):.2f} "
           f"({rows[int(np.argmax(ratios))]['loss']}); goal: median ≤ 1.5, none > 3")
+    defaults = [r["ratio_default"] for r in rows]
+    print(f"against torch on {default_threads} thread(s): median {statistics.median(defaults):.2f}, "
+          f"worst {max(defaults):.2f} ({rows[int(np.argmax(defaults))]['loss']})")
     return rows
 
 
