@@ -90,9 +90,11 @@ def test_separable_labels_hinge_has_a_flat_zero_valley_and_cross_entropy_no_mini
     x, t = C.two_classes_1d()
     hinge = C.minimise(C.hinge, x, t, *C.CLASSIFICATION_BOX)
     assert hinge.risk == 0.0 and not hinge.on_edge
-    # the point of the zero region nearest the origin: every margin s·f ≥ 1, the closest ones ≈ 1
-    margins = (2 * t - 1) * (hinge.w * x + hinge.b)
-    assert margins.min() >= 1 - 1e-12 and margins.min() < 1.01
+    # the zero-risk model with the smallest |w|: the hard-margin SVM, which in 1-D puts the margins
+    # ±1 at the two innermost points, w = 2/(x₊ − x₋), b = −w·(x₊ + x₋)/2
+    inner_pos, inner_neg = x[t == 1].min(), x[t == 0].max()
+    w_svm = 2 / (inner_pos - inner_neg)
+    assert abs(hinge.w - w_svm) < 1e-3 and abs(hinge.b + w_svm * (inner_pos + inner_neg) / 2) < 1e-3
     ce = C.minimise(C.logistic, x, t, *C.CLASSIFICATION_BOX)
     assert ce.on_edge and ce.risk > 0
     along = C.risk(C.logistic, x, t, ce.w * np.array([1, 2, 4, 8]), ce.b * np.array([1, 2, 4, 8]))

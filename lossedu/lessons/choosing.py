@@ -132,10 +132,14 @@ class Minimum(NamedTuple):
     on_edge: bool
 
 
-def _argmin_smallest_norm(R, W, B):
-    """The grid index of the smallest R; among ties (a flat valley) the one nearest the origin."""
-    ties = R <= R.min() + 1e-12 * max(1.0, abs(R.min()))
-    return np.argmin(np.where(ties, W**2 + B**2, np.inf))
+def _argmin_widest_margin(R, W, B):
+    """The grid index of the smallest R; among ties (a flat valley) the smallest |w|, then the smallest |b|.
+
+    On separable labels the hinge is 0 on a whole region; its model with the smallest |w| has the
+    widest margin 1/|w|: the hard-margin SVM.
+    """
+    ties = np.flatnonzero(R.ravel() <= R.min() + 1e-12 * max(1.0, abs(R.min())))
+    return ties[np.lexsort((np.abs(B.ravel()[ties]), np.abs(W.ravel()[ties])))[0]]
 
 
 def minimise(loss, x, y, w_range, b_range, size=41, zooms=5):
@@ -144,7 +148,7 @@ def minimise(loss, x, y, w_range, b_range, size=41, zooms=5):
     Evaluate R on a size × size grid, keep the best point, then repeat on a grid of ±3 cells
     around it (clipped to the box), `zooms` times: each zoom shrinks the cell by (size − 1)/6.
     A convex risk (all four here) has no other valley to miss. Ties, as in the hinge's flat
-    valley where R = 0 on a whole region, go to the point nearest the origin. `on_edge` says the
+    valley where R = 0 on a whole region, go to the smallest |w| (the widest margin). `on_edge` says the
     minimum sat on the box's edge: the true minimiser is outside the box, or at infinity.
     """
     (lo_w, hi_w), (lo_b, hi_b) = w_range, b_range
@@ -152,7 +156,7 @@ def minimise(loss, x, y, w_range, b_range, size=41, zooms=5):
     for _ in range(zooms + 1):
         W, B = np.meshgrid(np.linspace(w0, w1, size), np.linspace(b0, b1, size), indexing="ij")
         R = risk(loss, x, y, W, B)
-        i, j = np.unravel_index(_argmin_smallest_norm(R, W, B), R.shape)
+        i, j = np.unravel_index(_argmin_widest_margin(R, W, B), R.shape)
         w, b = W[i, j], B[i, j]
         dw, db = 3 * (w1 - w0) / (size - 1), 3 * (b1 - b0) / (size - 1)
         w0, w1, b0, b1 = max(w - dw, lo_w), min(w + dw, hi_w), max(b - db, lo_b), min(b + db, hi_b)
@@ -250,10 +254,11 @@ def plot_landscapes(outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0, *
     for k, name in ((2, "hinge"), (3, "cross-entropy")):
         ax.axvline(-best[name].b / best[name].w if best[name].w else np.nan, color=f"C{k}", ls="--", lw=1,
                    label=f"{name}: threshold −b/w")
-    ax.set(xlabel="x", ylabel="label t", ylim=(-0.1, 1.75), title=f"{label_noise:.0%} of the labels flipped")
+    ax.set(xlabel="x", ylabel="label t", ylim=(-0.1, 1.1), title=f"{label_noise:.0%} of the labels flipped")
+    ax.legend(fontsize="x-small", loc="center right")  # the empty band between the two rows of labels
+    axes[0, 0].legend(fontsize="small", loc="upper center", ncol=2)
     for ax in axes[:, 0]:
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="small", loc="upper center", ncol=2)
     return fig
 
 
