@@ -366,7 +366,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     loss = np.zeros(len(x), dtype=x.dtype)
     for j, z, counted in _multilabel_pairs(x, J, listed):
         loss += np.where(counted, z, 0).sum(axis=1)
-    return _reduce_in_double(loss.reshape(shape) / x.shape[1], reduction)
+    loss = loss / x.shape[1]
+    return _reduce_in_double(loss.reshape(shape), reduction)
 
 
 @ieee()
