@@ -1,16 +1,17 @@
 """Binary and multi-label losses: one independent yes/no decision per element.
 
-With x a logit, σ(x) = 1 / (1 + e^{−x}) the probability of "yes" it encodes, and y the target:
+With x a logit, p = σ(x) = 1 / (1 + e^{−x}) the probability of "yes" it encodes, y the target,
+w an elementwise weight and pw (`pos_weight`) a weight on the positive term:
 
     binary_cross_entropy              ℓ = −w·[ y·log p + (1 − y)·log(1 − p) ]      (input is p ∈ [0, 1])
-    binary_cross_entropy_with_logits  ℓ = w·[ (1 − y)·x + (1 + (pw − 1)·y)·softplus(−x) ]
+    binary_cross_entropy_with_logits  ℓ = w·[ (1 − y)·x + ℓ_w·softplus(−x) ],  ℓ_w = 1 + (pw − 1)·y
     soft_margin_loss                  ℓ = log(1 + e^{−y·x})                          (y = ±1)
-    multilabel_soft_margin_loss       ℓ = (1/C)·Σ_c w_c·[ −y_c·log σ(x_c) − (1 − y_c)·log σ(−x_c) ]
+    multilabel_soft_margin_loss       ℓ = (1/C)·Σ_c w_c·[ y_c·softplus(−x_c) + (1 − y_c)·softplus(x_c) ]
 
 The second is the first with p = σ(x), because −log σ(x) = softplus(−x) and
 −log(1 − σ(x)) = −log σ(−x) = x + softplus(−x). Working with logits lets us evaluate
 
-    softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}),
+    softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|}),
 
 which never exponentiates a positive number: finite for logits of ±1e4, where computing
 σ(x) first would round p to exactly 0 or 1 and the log would give inf. The derivatives all
@@ -18,20 +19,48 @@ come from one identity, d softplus(z)/dz = σ(z), hence d log σ(x)/dx = σ(−x
 
     ∂ℓ/∂x = w·[ (pw·y + 1 − y)·σ(x) − pw·y ]      (= w·(σ(x) − y) when pw = 1).
 
+Each public loss starts with its preamble (`_prepare_…`): the argument checks, torch's dtype
+promotion and the legacy `size_average`/`reduce`; then the formula, in torch's order of operations.
+
 Reference: torch.nn.functional (torch 2.13): BCELoss, BCEWithLogitsLoss, SoftMarginLoss,
 MultiLabelSoftMarginLoss.
+
+Matching torch at the edges
+---------------------------
+- BCE's logs are clamped at −100 *separately*, so p = 0 with y = 1 costs 100, as does p = 1e-50
+  (log 1e-50 = −115). log(1 − p) is `log1p(−p)`: for p = 1e-10 the plain log(1 − p) is off by ~1e-7.
+- BCE's backward ignores that clamp and floors p(1 − p) at ε, ATen's C++ literal `1e-12f`: a float32
+  constant, 9.999999960041972e-13, even in float64 (p = 0, y = 0.5 gives −500 000 001 997.9, not −5e11).
+  In float16 ε rounds to 0, as in torch, so p = 0 there gives ∓inf.
+- softplus and σ are written as torch's kernels write them (max(z, 0) + log1p(e^{−|z|}), and
+  1/(1 + e^{−x}) with e^{−x} = inf giving 0); softplus(−x) is bit for bit −log_sigmoid(x), and
+  (1 − y)·x + ℓ_w·softplus(−x) is torch's (1 − y)·x − ℓ_w·log_sigmoid(x).
+- soft_margin_loss is torch's naive log1p(exp(−y·x)): inf once −y·x > 709.78 (float64) or 88.72
+  (float32), with a nan gradient (inf/inf); the stable softplus form would give −y·x and −y.
+- float16: torch evaluates log_sigmoid and sigmoid in float32 and rounds once (`_opmath`); every other
+  tensor operation rounds its result to float16, as numpy's float16 operations do. Sums of float16
+  are accumulated in float32 (`apply_reduction`, and the class sum of the multi-label loss).
+- Mixed dtypes follow torch's promotion (`result_dtype`): an integer operand takes the floats'
+  dtype and a 0-d array never widens one with dimensions. torch writes some intermediates into an
+  existing tensor (`loss.mul_(weight)`, `log_sigmoid.mul_(log_weight)`, soft margin's output), so
+  they are rounded to that tensor's dtype (`_in_dtype_of`): BCE's loss keeps the input's dtype,
+  BCE with logits' the target's, whatever the weight's. pos_weight − 1 is computed in pos_weight's
+  own dtype (a float16 pos_weight of 1e-4 gives exactly −1 there, in torch too); a bool pos_weight
+  is refused, as torch refuses `bool − 1`.
 """
 from __future__ import annotations
 
+import functools
 
 import numpy as np
 
 from ._core import (
-    ieee,
+    accumulator,
     apply_reduction,
     as_float_array,
     broadcast_shape,
     grad_like,
+    ieee,
     reduction_backward,
     resolve_reduction,
     result_dtype,
@@ -48,92 +77,59 @@ __all__ = [
     "multilabel_soft_margin_loss_backward",
 ]
 
-# ATen's BCE backward guards x(1 − x) with a *float* 1e-12, so even in float64 the floor is
-# float32(1e-12) = 9.999999960041972e-13, not 1e-12: at x = 0, y = .5 this is visible.
-_BCE_EPS = np.float32(1e-12)
-
-# torch clamps each log of binary_cross_entropy at −100, so p = 0 costs 100, not inf.
-_LOG_FLOOR = -100
+# ATen floors BCE's p(1 − p) at the C++ literal 1e-12f, a float32; a Python float takes the array's dtype.
+_EPS = float(np.float32(1e-12))
 
 
-# ----------------------------------------------------------------------------- stable pieces
-# Speed: these run on every element, so each one makes as few passes over the data as it can
-# and updates the temporaries it creates in place (`out=`, `+=`) rather than allocating more.
-# np.asarray turns a 0-d result, which numpy returns as a scalar, into an array `out=` accepts.
-def _log1p(e):
-    """log(1 + e) for e ≥ −1, within a few ulps of np.log1p and ≈ 4× faster in float32.
+# ----------------------------------------------------------------------------- the pieces of the formulas
+def _opmath(f):
+    """Evaluate the elementwise formula `f` of a float16 array in float32 and round once, as torch's kernels do."""
 
-    numpy's log is SIMD code but its log1p is not (≈ 4 ms against 16 ms for 2^20 float32s; measured
-    at most 4 ulps from the exact value in float32, 1 in float64, over e ∈ [−1, 5e8]). Plain
-    log(1 + e) would lose e's low bits when 1 + e is rounded to u, but for |e| ≤ 1 the rounding
-    error d = (u − 1) − e is computed exactly (Fast2Sum), and log(1 + e) = log(u − d) ≈ log(u) − d/u
-    to within (d/u)². A tiny e gives u = 1 and exactly e back. For e > 1, d/u is at most an ulp,
-    negligible next to log(u) > log 2.
+    @functools.wraps(f)
+    def in_float32(x):
+        if x.dtype == np.float16:
+            return f(x.astype(np.float32)).astype(np.float16)
+        return f(x)
 
-    `e` must be a temporary of ours: it is overwritten by u, then by the result, so the whole
-    computation needs one more array, not two.
-    """
-    d = np.asarray(1 + e)
-    d -= 1
-    d -= e  # d = (u − 1) − e
-    u = np.asarray(e)
-    u += 1  # e is not needed any more: u = 1 + e again, in its place
-    d /= u
-    # u = 0 or inf (e = −1 or inf): d/u is 0/0 or (inf − inf)/inf, and log(u) = ∓inf is the answer
-    d[np.isnan(d)] = 0
-    out = np.log(u, out=u)
-    out -= d
-    return out
+    return in_float32
 
 
-def _softplus_tail(x):
-    """log1p(e^{−|x|}): softplus(±x) = log(1 + e^{±x}) = max(±x, 0) + this; the exponent is never positive.
-
-    Both softplus(x) and softplus(−x) share it, so a loss that needs both computes it once.
-    """
-    e = np.asarray(np.abs(x))
-    np.negative(e, out=e)
-    return _log1p(np.exp(e, out=e))
-
-
+@_opmath
 def _softplus(z):
-    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}); the exponent is never positive."""
-    out = _softplus_tail(z)
-    out += np.maximum(z, 0)
-    return out
+    """softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|}): the exponent is never positive."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
-def _scaled(a, b):
-    """a·b, written into `a` (a temporary of ours) when that keeps a's shape and dtype, else new."""
-    if np.result_type(a, b) == a.dtype and np.broadcast_shapes(a.shape, np.shape(b)) == a.shape:
-        return np.multiply(a, b, out=a)
-    return a * b
-
-
+@_opmath
 def _sigmoid(x):
-    """σ(x) = 1/(1 + e^{−x}), written as torch's kernel writes it: e^{−x} = inf for x ≪ 0 gives 1/inf = 0."""
-    s = np.asarray(np.negative(x))
-    np.exp(s, out=s)
-    s += 1
-    return np.reciprocal(s, out=s)
+    """σ(x) = 1 / (1 + e^{−x}); for x ≪ 0, e^{−x} = inf and 1/inf = 0."""
+    return 1 / (1 + np.exp(-x))
 
 
-# ----------------------------------------------------------------------------- argument checks
-def _operand(a, name, *, allow_bool=True):
-    """`a` as an array torch would multiply into a float loss: floats, ints (and bools if allowed)."""
+def _in_dtype_of(a, value):
+    """`value` rounded to a's dtype: torch writes this result into a tensor like `a`."""
+    return np.asarray(value, dtype=a.dtype)
+
+
+def _sum_over(values, axis):
+    """Σ over one axis in values' dtype; float16 is accumulated in float32, as torch does."""
+    return np.sum(values, axis=axis, dtype=accumulator(values.dtype)).astype(values.dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------- the preambles
+def _operand(a, name, *others, allow_bool=True):
+    """`a` as torch combines it with `others`: a number array; ints and bools (if allowed) take the
+    floats' dtype, a 0-d array never widens arrays with dimensions; other floats keep their dtype."""
     if a is None:
         raise TypeError(f"{name} must be an array of numbers, got None")
     arr = np.asarray(a)
     if arr.dtype.kind not in ("fiub" if allow_bool else "fiu"):
         accepted = "float, int or bool" if allow_bool else "float or int, not bool"
         raise TypeError(f"{name} must be a numeric array ({accepted}), got dtype {arr.dtype}")
+    dtype = result_dtype(arr, *others)
+    if arr.dtype.kind != "f" or (arr.ndim == 0 and arr.dtype.itemsize > dtype.itemsize):
+        return arr.astype(dtype)
     return arr
-
-
-def _join(a, *others):
-    """`a` in the dtype torch computes a·others in (torch's promotion, not numpy's): ints and
-    bools take the floats' dtype, and a 0-d float64 never widens a float32 array with dimensions."""
-    return a.astype(result_dtype(a, *others), copy=False)
 
 
 def _check_fits(a, name, shape):
@@ -164,122 +160,126 @@ def _check_unit_interval(a, name):
         raise ValueError(f"all elements of {name} should be between 0 and 1 (and not nan)")
 
 
-def _weight(weight, name, x, *others):
-    """An optional elementwise weight: None, or an array broadcastable to x's shape (not beyond)."""
+def _elementwise_weight(weight, name, x, *others, allow_bool=True):
+    """1 when `weight` is None, else the weight, which broadcasts to x's shape without enlarging it."""
     if weight is None:
-        return None
-    w = _operand(weight, name)
+        return 1
+    w = _operand(weight, name, x, *others, allow_bool=allow_bool)
     _check_fits(w, name, x.shape)
-    return _join(w, x, *others)
+    return w
 
 
-def _weighted(values, w):
-    """values·w kept in values' dtype: torch multiplies the weight in place (`loss.mul_(weight)`),
-    and so do we: `values` is always a temporary of ours (w broadcasts to it without enlarging it)."""
-    if w is None:
-        return values
-    values = np.asarray(values)
-    return np.multiply(values, w, out=values)
+def _prepare_bce(input, target, weight, size_average, reduce, reduction):
+    """binary_cross_entropy's preamble, in torch's order: (p, y, w, reduction).
+
+    p and y are float arrays of one shape and one dtype, every element in [0, 1] (nan refused);
+    w is 1 or an array that broadcasts to p's shape.
+    """
+    reduction = resolve_reduction(size_average, reduce, reduction)
+    p = as_float_array(input, "input")
+    y = as_float_array(target, "target")
+    _check_same_shape(p, y)
+    if y.dtype != p.dtype:
+        raise TypeError(
+            f"target must have input's dtype {p.dtype}, got {y.dtype} "
+            "(binary_cross_entropy does not promote dtypes)"
+        )
+    w = _elementwise_weight(weight, "weight", p)
+    _check_unit_interval(p, "input")
+    _check_unit_interval(y, "target")
+    return p, y, w, reduction
 
 
-# ----------------------------------------------------------------------------- binary cross-entropy
-def _bce_arguments(input, target, weight):
-    """(x, y, w) for binary_cross_entropy, checked in torch's order; w is None or broadcastable to x."""
+def _prepare_logits(input, target, weight, pos_weight, size_average, reduce, reduction):
+    """binary_cross_entropy_with_logits' preamble: (x, y, w, pw, reduction).
+
+    x and y are float arrays of one shape (any float dtypes); w is 1 or an array, pw None or an
+    array (not bool: torch computes pos_weight − 1), each broadcasting to x's shape.
+    """
+    reduction = resolve_reduction(size_average, reduce, reduction)
     x = as_float_array(input, "input")
     y = as_float_array(target, "target")
     _check_same_shape(x, y)
-    if y.dtype != x.dtype:
-        raise TypeError(
-            f"target must have input's dtype {x.dtype}, got {y.dtype} "
-            "(binary_cross_entropy does not promote dtypes)"
-        )
-    w = _weight(weight, "weight", x)
-    _check_unit_interval(x, "input")
-    _check_unit_interval(y, "target")
-    return x, y, w
+    w = _elementwise_weight(weight, "weight", x, y)
+    pw = None if pos_weight is None else _elementwise_weight(pos_weight, "pos_weight", x, y, allow_bool=False)
+    return x, y, w, pw, reduction
 
 
+def _prepare_soft_margin(input, target, size_average, reduce, reduction):
+    """soft_margin_loss' preamble: (x, y, reduction); y broadcasts to x's shape (not beyond)."""
+    reduction = resolve_reduction(size_average, reduce, reduction)
+    x = as_float_array(input, "input")
+    y = _operand(target, "target", x)
+    _check_fits(y, "target", x.shape)
+    return x, y, reduction
+
+
+def _prepare_multilabel(input, target, weight, size_average, reduce, reduction):
+    """multilabel_soft_margin_loss' preamble: (x, y, w, reduction).
+
+    x has at least one axis (its last axis holds the C classes); y and w (1 when None)
+    broadcast with x freely, as in torch. 'elementwise_mean' is refused, as in torch.
+    """
+    reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
+    x = as_float_array(input, "input")
+    if x.ndim == 0:
+        raise ValueError("input must have at least 1 dimension (its last axis holds the classes), got a 0-d array")
+    y = _operand(target, "target", x, allow_bool=False)
+    w = 1 if weight is None else _operand(weight, "weight", x, y)
+    broadcast_shape(("input", x.shape), ("target", y.shape), ("weight", np.shape(w)))
+    return x, y, w, reduction
+
+
+# ----------------------------------------------------------------------------- binary cross-entropy
 @ieee()
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    """Cross-entropy of probabilities: ℓ = −w·[ y·max(log x, −100) + (1 − y)·max(log(1 − x), −100) ].
+    """Cross-entropy of probabilities: ℓ = −w·[ y·max(log p, −100) + (1 − y)·max(log(1 − p), −100) ].
 
-    `input` x and `target` y are probabilities in [0, 1] of the same shape and dtype (anything
-    else, nan included, is an error). Each log is clamped at −100 separately, so a confident
-    wrong answer costs 100 instead of inf. `weight` broadcasts to the input's shape; 'mean'
-    divides by numel. For logits use `binary_cross_entropy_with_logits`: it is exact where
-    this one saturates.
+    The negative log-likelihood of a yes/no outcome y under the probability p of "yes". `input`
+    p and `target` y are probabilities of the same shape and dtype; `weight` w broadcasts to
+    their shape, and 'mean' divides by the number of elements. torch clamps each log at −100, so a
+    confident wrong answer costs 100 instead of inf. For logits use
+    `binary_cross_entropy_with_logits`: it stays exact where this one saturates.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x, y, w = _bce_arguments(input, target, weight)  # x and y share one dtype: in-place is safe
-    log_q = _log1p(-x)
-    np.maximum(log_q, _LOG_FLOOR, out=log_q)  # log 0 = −inf is exactly what the clamp is for
-    log_p = np.asarray(np.log(x))
-    np.maximum(log_p, _LOG_FLOOR, out=log_p)
-    loss = np.asarray(y - 1)
-    loss *= log_q
-    log_p *= y
-    loss -= log_p  # (y − 1)·log_q − y·log_p
-    return apply_reduction(_weighted(loss, w), reduction)
+    p, y, w, reduction = _prepare_bce(input, target, weight, size_average, reduce, reduction)
+    log_p = np.maximum(np.log(p), -100)
+    log_q = np.maximum(np.log1p(-p), -100)  # log(1 − p)
+    loss = -w * (y * log_p + (1 - y) * log_q)
+    return apply_reduction(_in_dtype_of(p, loss), reduction)
 
 
 @ieee()
 def binary_cross_entropy_backward(
     grad_output, input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
-    """∂ℓ/∂x = w·(x − y) / max(x(1 − x), ε), with ε = float32(1e-12).
+    """∂ℓ/∂p = w·(p − y) / max(p(1 − p), ε),  ε ≈ 1e-12.
 
-    From d/dx[−y log x − (1 − y) log(1 − x)] = −y/x + (1 − y)/(1 − x) = (x − y)/(x(1 − x)).
-    Like torch, the gradient ignores the −100 clamp of the forward and instead floors the
-    denominator at ε, so at x = 0 or 1 it is huge but finite (x = 0, y = .5 → −5.000000019979e11).
+    From d/dp[−y log p − (1 − y) log(1 − p)] = −y/p + (1 − y)/(1 − p) = (p − y)/(p(1 − p)).
+    Like torch, the gradient ignores the −100 clamp of the forward and floors the denominator
+    at ε instead, so at p = 0 or 1 it is huge but finite.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x, y, w = _bce_arguments(input, target, weight)
-    g = reduction_backward(grad_output, x.shape, reduction, x.dtype)
-    eps = _BCE_EPS.astype(x.dtype)
-    denominator = np.asarray(1 - x)
-    denominator *= x
-    np.maximum(denominator, eps, out=denominator)
-    grad = np.asarray(x - y)
-    grad *= g
-    grad /= denominator  # g·(x − y) / max((1 − x)·x, ε)
-    return grad_like(_weighted(grad, w), input)
+    p, y, w, reduction = _prepare_bce(input, target, weight, size_average, reduce, reduction)
+    g = reduction_backward(grad_output, p.shape, reduction, p.dtype)
+    return grad_like(g * (p - y) / np.maximum((1 - p) * p, _EPS) * w, input)
 
 
 # ----------------------------------------------------------------------------- BCE with logits
-def _bce_logits_arguments(input, target, weight, pos_weight):
-    """(x, y, w, pw) for binary_cross_entropy_with_logits; w and pw are None or broadcastable to x."""
-    x = as_float_array(input, "input")
-    y = as_float_array(target, "target")
-    _check_same_shape(x, y)
-    w = _weight(weight, "weight", x, y)
-    pw = _weight(pos_weight, "pos_weight", x, y)
-    return x, y, w, pw
-
-
 @ieee()
 def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ):
-    """BCE on logits: ℓ = w·[ (1 − y)·x + lw·softplus(−x) ], lw = 1 + (pw − 1)·y.
+    """BCE on logits: ℓ = w·[ (1 − y)·x + ℓ_w·softplus(−x) ],  ℓ_w = 1 + (pw − 1)·y.
 
     This is −w·[ pw·y·log σ(x) + (1 − y)·log(1 − σ(x)) ] rewritten with softplus, so it stays
     finite for any finite logit (x = −1e4, y = 1 gives 1e4). `pos_weight` pw scales the positive
-    term, e.g. pw = #negatives/#positives for imbalanced labels. `weight` and `pos_weight`
-    broadcast to the input's shape (a (C,) pos_weight weighs each class of an (N, C) input);
-    target must have the input's shape. Targets are not range-checked (y = 2 is accepted, as in
-    torch). The result has the target's dtype (torch builds the loss from `1 − target` in place).
+    term, e.g. pw = #negatives/#positives for imbalanced labels; `weight` w and pw broadcast to
+    the input's shape (a (C,) pos_weight weighs each class of an (N, C) input). Targets are not
+    range-checked (y = 2 is accepted), and the result has the target's dtype, as in torch.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
-    # torch evaluates lw·log σ(x) in a tensor of the input's dtype, even when the target is wider
-    # (its log_sigmoid, min(x, 0) − log1p(e^{−|x|}), is exactly −softplus(−x))
-    positive = _softplus(-x)
-    if pw is not None:
-        lw = (pw - 1) * y + 1
-        positive = (lw * positive).astype(x.dtype, copy=False)
-    loss = np.asarray((1 - y) * x)  # in the wider of x's and y's dtypes, so adding in place is safe
-    loss += positive
-    return apply_reduction(_weighted(loss, w).astype(y.dtype, copy=False), reduction)
+    x, y, w, pw, reduction = _prepare_logits(input, target, weight, pos_weight, size_average, reduce, reduction)
+    lw = 1 if pw is None else (pw - 1) * y + 1
+    loss = w * ((1 - y) * x + _in_dtype_of(x, lw * _softplus(-x)))
+    return apply_reduction(_in_dtype_of(y, loss), reduction)
 
 
 @ieee()
@@ -289,46 +289,28 @@ def binary_cross_entropy_with_logits_backward(
     """∂ℓ/∂x = w·[ (pw·y + 1 − y)·σ(x) − pw·y ]  (σ(x) − y without weights).
 
     From d softplus(−x)/dx = −σ(−x) = σ(x) − 1:
-    ∂ℓ/∂x = w·[ (1 − y) + lw·(σ(x) − 1) ] and lw = 1 − y + pw·y collects the terms.
+    ∂ℓ/∂x = w·[ (1 − y) + ℓ_w·(σ(x) − 1) ], and ℓ_w − (1 − y) = pw·y collects the terms.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x, y, w, pw = _bce_logits_arguments(input, target, weight, pos_weight)
-    # the result has y's dtype, but torch scales the gradient in the wider of x's and y's
-    g = reduction_backward(grad_output, x.shape, reduction, result_dtype(x, y))
-    if pw is None:
-        d = np.asarray(_sigmoid(x) - y)
-    else:
-        t = pw * y
-        d = np.asarray((t + 1 - y) * _sigmoid(x) - t)
-    d *= g  # d has the input's shape and at least g's dtype (the wider of x's and y's)
-    return grad_like(_weighted(d, w), input)
+    x, y, w, pw, reduction = _prepare_logits(input, target, weight, pos_weight, size_average, reduce, reduction)
+    g = reduction_backward(grad_output, x.shape, reduction, np.result_type(x, y))
+    p = _sigmoid(x)
+    d = p - y if pw is None else (pw * y + 1 - y) * p - pw * y
+    return grad_like(d * g * w, input)
 
 
 # ----------------------------------------------------------------------------- soft margin
-def _soft_margin_arguments(input, target):
-    """(x, y): y may broadcast to x's shape but not beyond; an int/bool y joins in x's dtype."""
-    x = as_float_array(input, "input")
-    y = _join(_operand(target, "target"), x)
-    _check_fits(y, "target", x.shape)
-    return x, y
-
-
 @ieee()
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Two-class logistic loss with labels y = ±1: ℓ = log(1 + e^{−y·x}).
 
-    It equals softplus(−y·x), the logistic regression loss written with a margin y·x.
-    Computed NAIVELY, as torch does: log1p(exp(−y·x)) overflows to inf once −y·x > ~709.78 in
-    float64 (~88.72 in float32), e.g. x = −1000, y = 1 gives inf where the true loss is 1000.
-    We copy that on purpose: lossedu promises parity with torch, inf and nan positions
-    included. The stable form would be softplus(−y·x) = max(−yx, 0) + log1p(e^{−|yx|}).
-    The result has the input's dtype (torch writes into a tensor like the input).
+    It equals softplus(−y·x), the logistic regression loss written with the margin y·x: BCE with
+    logits for the label (1 + y)/2. torch computes it NAIVELY, as log1p(exp(−y·x)), which
+    overflows to inf once −y·x > 709.78 in float64 (88.72 in float32): x = −1000, y = 1 gives
+    inf where the true loss is 1000. lossedu copies that on purpose (parity with torch, inf
+    included). `target` may broadcast to the input's shape; the result has the input's dtype.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x, y = _soft_margin_arguments(input, target)
-    z = np.asarray((x * y).astype(x.dtype, copy=False))  # a new array (the product, or its cast)
-    np.negative(z, out=z)  # −(x·y) = (−x)·y exactly
-    loss = _log1p(np.exp(z, out=z))  # overflows like torch, see above
+    x, y, reduction = _prepare_soft_margin(input, target, size_average, reduce, reduction)
+    loss = np.log1p(np.exp(_in_dtype_of(x, -x * y)))
     return apply_reduction(loss, reduction)
 
 
@@ -336,68 +318,31 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 def soft_margin_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean"):
     """∂ℓ/∂x = −y·e^{−yx} / (1 + e^{−yx})  (= −y·σ(−yx)), computed naively like torch.
 
-    Where e^{−yx} overflows the ratio is inf/inf = nan, exactly torch's nan gradient; the stable
-    form −y·σ(−yx) would give −y there.
+    Where e^{−yx} overflows the ratio is inf/inf = nan, torch's nan gradient.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    x, y = _soft_margin_arguments(input, target)
+    x, y, reduction = _prepare_soft_margin(input, target, size_average, reduce, reduction)
     g = reduction_backward(grad_output, x.shape, reduction, x.dtype)
-    z = np.asarray(y * x)  # in the wider of x's and y's dtypes
-    np.negative(z, out=z)  # −(y·x) = (−y)·x exactly
-    np.exp(z, out=z)
-    # torch stores y·z in a tensor of the input's dtype before dividing, so a float32
-    # input with a float64 target overflows to −inf there, not to nan.
-    grad = np.asarray((y * z).astype(x.dtype, copy=False))
-    np.negative(grad, out=grad)
-    z += 1
-    grad /= z  # computed in z's dtype, stored in the input's, as torch does
-    grad *= g
-    return grad_like(grad, input)
+    z = np.exp(-y * x)
+    return grad_like(-_in_dtype_of(x, y * z) / (1 + z) * g, input)
 
 
 # ----------------------------------------------------------------------------- multi-label soft margin
-def _mlsm_arguments(input, target, weight):
-    """(x, y, w, shape, dtype): y and w broadcast with x (freely, as in torch) to `shape`."""
-    x = as_float_array(input, "input")
-    if x.ndim == 0:
-        raise ValueError("input must have at least 1 dimension (its last axis holds the classes), got a 0-d array")
-    y = _join(_operand(target, "target", allow_bool=False), x)
-    named = [("input", x.shape), ("target", y.shape)]
-    w = None
-    if weight is not None:
-        w = _join(_operand(weight, "weight"), x, y)
-        named.append(("weight", w.shape))
-    return x, y, w, broadcast_shape(*named), result_dtype(x, y, w)
-
-
-def _class_axis(x):
-    """torch sums over dim input.dim() − 1 of the (possibly larger) broadcast loss."""
-    return x.ndim - 1
-
-
 @ieee()
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
-    """One binary cross-entropy per class, averaged over classes: the class axis is the LAST axis.
+    """One binary cross-entropy per class, averaged over the classes (the LAST axis):
 
-    e_c = −[ y_c·log σ(x_c) + (1 − y_c)·log σ(−x_c) ] = y_c·softplus(−x_c) + (1 − y_c)·softplus(x_c)
-    (the stable form; the same numbers as torch's logsigmoid), ℓ = Σ_c w_c·e_c / C.
-    An (N, C) input gives a 'none' loss of shape (N,), a (C,) input a 0-d one; 'mean' averages
-    those. `target` and `weight` (e.g. (C,) or (N, 1)) broadcast with input. torch quirk we copy:
-    if they enlarge the shape, the sum still runs over axis input.ndim − 1 of the broadcast
-    loss, divided by C = input.shape[-1]. 'elementwise_mean' is refused, as in torch.
+    ℓ = (1/C)·Σ_c w_c·[ y_c·softplus(−x_c) + (1 − y_c)·softplus(x_c) ],
+    softplus(−x) = −log σ(x) and softplus(x) = −log σ(−x).
+
+    A sample with C tags is C independent yes/no questions. An (N, C) input gives a 'none' loss
+    of shape (N,), a (C,) input a 0-d one; 'mean' averages those. `target` and `weight` (e.g.
+    (C,) or (N, 1)) broadcast with the input; if they enlarge it, torch still sums over axis
+    input.ndim − 1 of the broadcast loss and divides by C = input.shape[-1].
     """
-    reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
-    x, y, w, _, _ = _mlsm_arguments(input, target, weight)
-    tail = _softplus_tail(x)  # one exp and one log for both softplus(−x) and softplus(x)
-    negative = np.maximum(-x, 0)
-    negative += tail  # softplus(−x)
-    tail += np.maximum(x, 0)  # softplus(x)
-    e = _scaled(negative, y)  # in the broadcast shape and the wider of x's and y's dtypes
-    e += _scaled(tail, 1 - y)
-    if w is not None:
-        e = e * w
-    loss = np.sum(e, axis=_class_axis(x), dtype=e.dtype) / x.shape[-1]  # C = 0: 0/0 = nan, as in torch
-    return apply_reduction(np.asarray(loss, dtype=e.dtype), reduction)
+    x, y, w, reduction = _prepare_multilabel(input, target, weight, size_average, reduce, reduction)
+    loss = w * (y * _softplus(-x) + (1 - y) * _softplus(x))
+    loss = _sum_over(loss, axis=x.ndim - 1) / x.shape[-1]
+    return apply_reduction(loss, reduction)
 
 
 @ieee()
@@ -406,16 +351,16 @@ def multilabel_soft_margin_loss_backward(
 ):
     """∂ℓ/∂x_c = w_c·(σ(x_c) − y_c) / C.
 
-    d e_c/dx_c = −y_c·σ(−x_c) + (1 − y_c)·σ(x_c) = σ(x_c) − y_c, using d log σ(x)/dx = σ(−x).
-    The upstream gradient of each row is shared by its C classes (the sum's gradient).
+    d/dx_c [y_c·softplus(−x_c) + (1 − y_c)·softplus(x_c)] = −y_c·σ(−x_c) + (1 − y_c)·σ(x_c)
+    = σ(x_c) − y_c. The upstream gradient of each sample is shared by its C classes.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction, elementwise_mean=False)
-    x, y, w, shape, dtype = _mlsm_arguments(input, target, weight)
-    axis = _class_axis(x)
-    g = reduction_backward(grad_output, shape[:axis] + shape[axis + 1:], reduction, dtype)
-    d = np.asarray(_sigmoid(x) - y)
-    if w is not None:
-        d = d * w  # not in place: w may enlarge the shape or widen the dtype
-    d /= x.shape[-1]  # d is a fresh array, so dividing it in place costs no copy
-    d *= np.expand_dims(g, axis)  # g has d's dtype, and its shape once the class axis is back
-    return grad_like(d, input)
+    x, y, w, reduction = _prepare_multilabel(input, target, weight, size_average, reduce, reduction)
+    d = w * (_sigmoid(x) - y) / x.shape[-1]
+    g = _per_sample(grad_output, d, x.ndim - 1, reduction)
+    return grad_like(d * g, input)
+
+
+def _per_sample(grad_output, d, axis, reduction):
+    """The upstream gradient of each sample (the loss summed over `axis`), with that axis back as 1."""
+    g = reduction_backward(grad_output, d.shape[:axis] + d.shape[axis + 1:], reduction, d.dtype)
+    return np.expand_dims(g, axis)
