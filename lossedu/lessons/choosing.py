@@ -189,7 +189,7 @@ _CLEAN = {}  # loss name → its minimiser on the clean data (the same for every
 def _clean_minimum(name):
     if name not in _CLEAN:
         data = landscape_data(outlier_fraction=0.0)[_PANELS[name]]
-        _CLEAN[name] = minimise(LANDSCAPE_LOSSES[name], *data, *_BOXES[_PANELS[name]], size=21, zooms=4)
+        _CLEAN[name] = minimise(LANDSCAPE_LOSSES[name], *data, *_BOXES[_PANELS[name]], size=15, zooms=5)
     return _CLEAN[name]
 
 
@@ -210,7 +210,7 @@ def _landscape_panel(ax, name, data, size, color):
     (w0, w1), (b0, b1) = box
     W, B = np.meshgrid(np.linspace(w0, w1, size), np.linspace(b0, b1, size), indexing="ij")
     _contours(ax, W, B, risk(LANDSCAPE_LOSSES[name], *data, W, B), color)
-    m, clean = minimise(LANDSCAPE_LOSSES[name], *data, *box, size=21, zooms=4), _clean_minimum(name)
+    m, clean = minimise(LANDSCAPE_LOSSES[name], *data, *box, size=15, zooms=5), _clean_minimum(name)
     ax.plot(clean.w, clean.b, "o", mfc="none", mec="k", ms=10,
             label="without outliers" if _PANELS[name] == "regression" else "clean labels")
     ax.plot(m.w, m.b, "*", color=color, mec="k", ms=15, label=f"minimiser ({m.w:.2f}, {m.b:.2f})")
