@@ -1,40 +1,70 @@
 """Regression losses: the distance between a prediction and a real-valued target.
 
-All four are elementwise in the difference d = input − target (broadcast together):
+All four are elementwise in the difference d = input − target (broadcast together), z = |d|:
 
-    l1_loss         ℓ = |d|
+    l1_loss         ℓ = z
     mse_loss        ℓ = d²
-    smooth_l1_loss  ℓ = ½d²/β if |d| < β else |d| − ½β
-    huber_loss      ℓ = ½d²   if |d| < δ else δ(|d| − ½δ)
+    smooth_l1_loss  ℓ = ½d²/β if z < β else z − ½β
+    huber_loss      ℓ = ½d²   if z < δ else δ(z − ½δ)
 
 and their derivatives ∂ℓ/∂input are
 
-    l1_loss         sign(d)                      (0 at d = 0)
+    l1_loss         sign(d)                       (0 at d = 0)
     mse_loss        2d
-    smooth_l1_loss  d/β if |d| < β else sign(d)  (β = 0 is exactly l1)
-    huber_loss      d   if |d| < δ else δ·sign(d) = clip(d, −δ, δ)
+    smooth_l1_loss  d/β if z < β else sign(d)     = clip(d/β, −1, 1)   (β = 0 is exactly l1)
+    huber_loss      d   if z < δ else δ·sign(d)   = clip(d, −δ, δ)
 
 so huber(δ) = δ · smooth_l1(β=δ): the same curve, with the outer slope δ instead of 1.
 
-The reduction is 'none' (ℓ), 'sum' (Σℓ) or 'mean' (Σℓ / numel). l1, mse and huber take an
+The reduction is 'none' (ℓ), 'sum' (Σℓ) or 'mean' (Σℓ / N). l1, mse and huber take an
 optional `weight` of input's shape: ℓ_w = w·ℓ. Beware torch's inconsistency: a weighted 'mean'
-is Σ w·ℓ / Σ w for l1 and mse, but Σ w·ℓ / numel for huber.
+is Σ w·ℓ / Σ w for l1 and mse, but Σ w·ℓ / N for huber.
 
-Speed: each loss computes in its own temporary d (`out=d`, plus at most one more full-size
-array), one vectorised pass per operation, and writes each two-sided rule as one formula
-(clip, never np.where between two computed branches, which takes as long as ~25 multiplications
-when the side flips at random): forward + backward cost about what torch's C++ kernels do.
+Each public function is three steps: the preamble `_prepare` (argument checks, torch's dtype
+promotion, broadcasting, the legacy `size_average`/`reduce`; notebook 00 explains it), the
+formula in numpy, and the reduction (`_reduce`) or its gradient (`_upstream`).
 
 Reference: torch.nn.functional (torch 2.13); Huber, "Robust Estimation of a Location
 Parameter" (1964); Girshick, "Fast R-CNN" (2015) for smooth L1.
+
+Matching torch at the edges
+---------------------------
+The formulas are written in the order torch's kernels evaluate them, which is what makes the
+results equal to the last bit (float32/float64) and makes them overflow where torch's do:
+
+- smooth L1 is `0.5 * d * d / beta` inside: (½d)·d cannot overflow where the result fits, but a
+  huge β (beyond √(2·max)) lets ½d·d overflow while |d| < β, and torch then says inf (nan for
+  β = inf); d²/(2β) would be finite. A β that rounds to 0 in the input's dtype (1e-300 in
+  float32) makes `z < beta` false everywhere, leaving z − ½β = z, as in torch.
+- The gradient of smooth L1 is torch's where-form, not clip(d/β, −1, 1): the two differ only
+  where d/β is undefined (β = inf with d = ±inf, where torch says ±1; β rounding to 0 with d = 0,
+  where torch says 0), and there the where-form gives torch's answer.
+- Huber's forward and gradient are torch's: ½·d·d inside, δ·(z − ½δ) outside; clip(d, −δ, δ)
+  equals torch's three-branch gradient everywhere (nan and inf included). torch casts the
+  result to the input's dtype even when the target is wider; its backward refuses mixed
+  dtypes, and ours gives the gradient of the same forward.
+- torch computes mse, smooth L1 and Huber in fused C++ kernels whose gradient is
+  norm·ℓ'(d)·g with norm = 1/N for 'mean' (else 1), so mse's is (2/N)·d·g: 2d is never formed,
+  and with a target of 1e308 the 'mean' gradient is finite where 2d would be inf. l1 and every
+  weighted loss are composed of autograd operations, which divide g by N (or Σw) first and
+  then multiply by the local derivative (so a weighted mse gradient does form 2d). `_upstream`
+  returns the (norm, g) pair in each of these two orders.
+- float16: torch's fused kernels round every operation to half, like numpy's float16
+  arithmetic, so the same expressions give torch's numbers (mse of d = 300 is inf in 'none' and
+  so in 'mean'). Sums of half are accumulated in float32 (`_core.accumulator`), and autograd's
+  g/N of a half gradient is computed in float32 (N may exceed float16's largest number, 65504).
+- l1's gradient at a nan difference is 0 (torch's sign(nan) = 0, `_core.torch_sign`); smooth L1
+  and Huber give nan there.
+- Weighted reductions follow torch's dtype rules (`_core.result_dtype`): an integer or bool
+  weight never widens the loss; a 0-d weight widens only the 0-d ratio Σw·ℓ / Σw. A float16
+  weight beside a float64 input is widened before it is used, so nothing is computed in half.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ._core import (
-    ieee,
-    torch_sign,
+    accumulator,
     apply_reduction,
     as_float_array,
     broadcast_shape,
@@ -42,8 +72,10 @@ from ._core import (
     check_reduction,
     check_scalar,
     grad_like,
+    ieee,
     legacy_reduction,
-    reduction_backward,
+    result_dtype,
+    torch_sign,
     warn_if_target_size_differs,
 )
 
@@ -59,17 +91,18 @@ __all__ = [
 ]
 
 
-# ----------------------------------------------------------------------------- shared plumbing
-def _prepare(input, target, weight, reduction, *, warn=True, bool_target=True, int_input=True):
-    """Check the arguments of a regression loss; return (x, d, w, reduction).
+# ----------------------------------------------------------------------------- the preamble
+def _prepare(input, target, weight, size_average, reduce, reduction, *, warn=True, bool_target=True,
+             int_input=True):
+    """The preamble of a regression loss: return (x, d, w, reduction).
 
-    x is input as a float array, d = x − target broadcast to the common shape in torch's
-    promoted dtype, w is None or the weight (input's shape, its own dtype). d is always a
-    fresh ndarray (0-d included), so the losses may compute in it with `out=d`.
-    `bool_target=False` where torch subtracts in Python, which refuses a bool tensor.
-    `int_input=False` where torch writes the result in the input's dtype (huber), so an
-    integer input cannot hold it.
+    x is input as a float array; d = x − target, broadcast, in torch's promoted dtype; w is None or
+    the weight (input's shape, its own dtype); reduction is resolved from the legacy
+    `size_average`/`reduce` and checked. `bool_target=False` where torch subtracts in Python,
+    which refuses a bool tensor; `int_input=False` where torch writes the result in the input's
+    dtype (huber), so an integer input cannot hold it.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x = np.asarray(input)
     t = np.asarray(target)
     if int_input and x.dtype.kind in "iu" and t.dtype.kind == "f":
@@ -100,50 +133,7 @@ def _prepare(input, target, weight, reduction, *, warn=True, bool_target=True, i
     return x, np.asarray(x - t), w, reduction
 
 
-def _weighted_dtypes(loss, w):
-    """torch's dtypes of w·ℓ and of the 0-d ratio Σ(w·ℓ) / Σw.
-
-    An integer or bool weight never widens a float loss. A 0-d weight does not widen a loss
-    that has dimensions either (torch lets 0-d tensors set the dtype only among themselves),
-    but it does take part in the 0-d division.
-    """
-    if w.dtype.kind != "f":
-        return loss.dtype, loss.dtype
-    both = np.result_type(loss.dtype, w.dtype)
-    return (loss.dtype if w.ndim == 0 < loss.ndim else both), both
-
-
-def _reduce(loss, w, reduction, *, mean_over_weights=True):
-    """Reduce ℓ; with a weight, ℓ_w = w·ℓ and 'mean' is Σ w·ℓ / Σ w (or / numel for huber)."""
-    if w is None:
-        return apply_reduction(loss, reduction)
-    product, ratio = _weighted_dtypes(loss, w)
-    loss = np.multiply(loss, w, dtype=product)
-    if reduction == "mean" and mean_over_weights:
-        return np.asarray(np.sum(loss) / np.sum(w), dtype=ratio)
-    return apply_reduction(loss, reduction)
-
-
-def _reduce_backward(grad_output, w, reduction, d, *, mean_over_weights=True):
-    """∂(reduced loss)/∂ℓ for `_reduce`: the upstream gradient, times w, over Σw for a weighted mean."""
-    if w is not None and reduction == "mean" and mean_over_weights:
-        return check_grad_output(grad_output, (), d.dtype) / np.sum(w) * w
-    g = reduction_backward(grad_output, d.shape, reduction, d.dtype)
-    return g if w is None else g * w
-
-
-def _times(g, s):
-    """g·s for the gradient, written into s (a temporary we own) when that keeps g·s's dtype.
-
-    A float64 weight makes g·s float64 while s may be float32: then a new array, so that the
-    result is rounded to the input's dtype once, as before.
-    """
-    if np.result_type(g, s) == s.dtype:
-        return np.multiply(s, g, out=s)
-    return g * s
-
-
-def _check_threshold(value, name, loss, *, allow_zero):
+def _threshold(value, name, loss, *, allow_zero):
     """beta / delta as a float; `not value >= 0` also refuses nan, as torch's check does."""
     value = float(check_scalar(value, name))
     if not (value >= 0 if allow_zero else value > 0):
@@ -152,173 +142,191 @@ def _check_threshold(value, name, loss, *, allow_zero):
     return value
 
 
+# ----------------------------------------------------------------------------- reductions
+def _total(a):
+    """Σa as torch.sum gives it: half summed in float32 and rounded once; bool and int as int64."""
+    if a.dtype.kind != "f":
+        return np.sum(a, dtype=np.int64)
+    return apply_reduction(a, "sum")
+
+
+def _reduce(loss, w, reduction, *, mean_over_weights=True):
+    """Reduce ℓ; with a weight, ℓ_w = w·ℓ and 'mean' is Σ w·ℓ / Σ w (huber: Σ w·ℓ / N)."""
+    if w is None:
+        return apply_reduction(loss, reduction)
+    # w·ℓ in torch's dtype: an int weight, or a 0-d one beside a loss with dimensions, never widens
+    loss = np.multiply(loss, w, dtype=result_dtype(loss, w))
+    if reduction == "mean" and mean_over_weights:
+        numerator, denominator = _total(loss), _total(w)
+        return np.asarray(np.divide(numerator, denominator, dtype=result_dtype(numerator, denominator)))
+    return apply_reduction(loss, reduction)
+
+
+def _mean_backward(g, n):
+    """g/N as torch's autograd computes it: in float32 for half (N may exceed float16's 65504)."""
+    return (g.astype(accumulator(g.dtype)) / n).astype(g.dtype) if n else g
+
+
+def _upstream(grad_output, d, w, reduction, *, fused=True, mean_over_weights=True):
+    """(norm, g) with ∂S/∂ℓᵢ = norm·gᵢ, split the way torch splits it (g is 0-d or d's shape).
+
+    torch's fused kernels (mse, smooth L1, huber; `fused=True`) get norm = 1/N for 'mean' (else
+    1) and multiply it in first: norm·ℓ'(d)·g. Autograd (l1, and every weighted loss) divides g
+    by N, or by Σw, before it reaches ℓ: then norm = 1 and g is the divided gradient.
+    """
+    n = d.size
+    if w is None:
+        g = check_grad_output(grad_output, d.shape if reduction == "none" else (), d.dtype)
+        if reduction == "mean" and not fused:
+            return 1.0, _mean_backward(g, n)
+        return (1.0 / n if reduction == "mean" and n else 1.0), g
+    # autograd through w·ℓ, Σ and / Σw (or / N), in the order torch's Python code composes them
+    product = result_dtype(d, w)  # the dtype of w·ℓ
+    if reduction == "mean" and mean_over_weights:
+        total = _total(w)
+        g = check_grad_output(grad_output, (), result_dtype(np.zeros((), product), total))
+        g = np.divide(g, total, dtype=g.dtype)
+    else:
+        g = check_grad_output(grad_output, d.shape if reduction == "none" else (), product)
+        g = _mean_backward(g, n) if reduction == "mean" else g
+    return 1.0, np.multiply(g, w, dtype=product).astype(d.dtype, copy=False)
+
+
 # ----------------------------------------------------------------------------- L1
+@ieee()
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Mean absolute error: ℓ = |input − target|, optionally weighted.
+    """Mean absolute error: ℓ = |d| = z, with d = input − target; optionally weighted.
 
-    With `weight` (same shape as input), ℓ = w·|d| and 'mean' is Σ w|d| / Σ w.
-    The minimiser of Σ|x − yᵢ| over a constant x is the median of the yᵢ.
+    The negative log-likelihood of Laplace noise. Every point pulls on the fit with the same
+    force however far away it is, so the best constant under L1 is the median of the targets.
+    With `weight` (input's shape), ℓ = w·z and 'mean' is Σ w·z / Σ w.
+    Reference: torch.nn.functional.l1_loss.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    with ieee():
-        _, d, w, reduction = _prepare(input, target, weight, reduction, bool_target=False)
-        return _reduce(np.abs(d, out=d), w, reduction)
+    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction, bool_target=False)
+    z = np.abs(d)
+    return _reduce(z, w, reduction)
 
 
+@ieee()
 def l1_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """∂ℓ/∂input = sign(input − target): +1 above the target, −1 below, 0 at a tie.
+    """∂ℓ/∂input = sign(d): +1 above the target, −1 below, 0 at a tie (and at a nan, as in torch).
 
-    torch takes sign(nan) = 0, so a nan difference gets gradient 0 (numpy's sign gives nan).
+    The size of the pull never shrinks: a point 0.01 away pulls as hard as a point 100 away.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    with ieee():
-        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, bool_target=False)
-        g = _reduce_backward(grad_output, w, reduction, d)
-        return grad_like(_times(g, torch_sign(d, out=d)), x)
+    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction,
+                                  warn=False, bool_target=False)
+    norm, g = _upstream(grad_output, d, w, reduction, fused=False)
+    return grad_like(norm * torch_sign(d) * g, x)
 
 
 # ----------------------------------------------------------------------------- MSE
+@ieee()
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Mean squared error: ℓ = (input − target)², optionally weighted.
+    """Mean squared error: ℓ = d², with d = input − target; optionally weighted.
 
-    With `weight` (same shape as input), ℓ = w·d² and 'mean' is Σ w d² / Σ w.
-    The minimiser of Σ(x − yᵢ)² over a constant x is the mean of the yᵢ.
+    The negative log-likelihood of Gaussian noise (up to scale and a constant). The pull 2d grows
+    with the error, so outliers dominate; the best constant under MSE is the mean of the targets.
+    With `weight` (input's shape), ℓ = w·d² and 'mean' is Σ w·d² / Σ w.
+    Reference: torch.nn.functional.mse_loss.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    with ieee():
-        _, d, w, reduction = _prepare(input, target, weight, reduction, bool_target=weight is None)
-        return _reduce(np.multiply(d, d, out=d), w, reduction)
+    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction,
+                                  bool_target=weight is None)
+    loss = d * d
+    return _reduce(loss, w, reduction)
 
 
+@ieee()
 def mse_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """∂ℓ/∂input = 2(input − target): the pull grows with the error (hence outliers dominate)."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    with ieee():
-        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, bool_target=weight is None)
-        g = _reduce_backward(grad_output, w, reduction, d)
-        return grad_like(_times(g, np.multiply(d, 2, out=d)), x)
+    """∂ℓ/∂input = 2d: the pull grows with the error. With 'mean': (2/N)·d·g."""
+    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction,
+                                  warn=False, bool_target=weight is None)
+    norm, g = _upstream(grad_output, d, w, reduction)
+    return grad_like(2 * norm * d * g, x)
 
 
 # ----------------------------------------------------------------------------- smooth L1
-def _half_clipped(d, bound):
-    """(½c, d − ½c) for c = clip(d, −bound, bound): smooth L1 and Huber are built from these.
-
-    Inside |d| < bound, c = d and d − ½d = ½d exactly; outside, c = ±bound and d − ½c =
-    ±(|d| − ½·bound), torch's own subtraction with d's sign. d − ½c is written into d, so the
-    two losses need one full-size array besides d (a third would cost page faults, not just memory).
-    """
-    half_c = np.clip(d, -bound, bound, out=np.empty_like(d))  # (out=: an array even when d is 0-d)
-    np.multiply(half_c, 0.5, out=half_c)
-    return half_c, np.subtract(d, half_c, out=d)
+def _branches_needed(beta, dtype):
+    """Whether β is 0 or beyond √(2·max) in d's dtype, where c/β or ½d·d leave the textbook."""
+    return float(np.asarray(beta, dtype=dtype)) == 0 or 0.5 * beta * beta > float(np.finfo(dtype).max)
 
 
-def _smooth_l1(d, beta):
-    """½d²/β inside |d| < β, |d| − ½β outside: slope·(d − ½c), c = clip(d, −β, β), slope = c/β.
-
-    The slope is the gradient clip(d/β, −1, 1): d/β inside, where d − ½c = ½d, and exactly ±1
-    outside, where d − ½c = ±(|d| − ½β). One formula, so no branch to pick per element; slope
-    is computed as (½c)/(½β), the same number as c/β. Outside this is torch's number exactly;
-    inside, (d/β)·½d may differ from torch's (½d·d)/β in the last bit (rounding order), and
-    cannot overflow where torch's does (only possible for a huge β, handled apart).
-    β is a Python float, so numpy computes in d's dtype (float32 stays float32), as torch does.
-    d is overwritten.
-    """
-    if beta == 1:
-        # c/1 is c: the same numbers as huber's c·(d − ½c)
-        return _huber(d, 1.0)
-    if np.asarray(0.5 * beta, dtype=d.dtype) == 0:
-        # β is (all but) 0 in d's dtype: torch's |d| < β never holds, leaving |d| − ½β = |d|
-        return np.abs(d, out=d)
-    if 0.5 * beta * beta > np.finfo(d.dtype).max:
-        # Only a β beyond √(2·max) lets torch's ½|d|·|d| overflow while |d| < β, making its
-        # loss inf (nan for β = inf) where (d/β)·½d is finite: follow its two branches there.
-        z = np.abs(d, out=d)
-        return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
-    half_c, rest = _half_clipped(d, beta)
-    slope = np.divide(half_c, 0.5 * beta, out=half_c)
-    return np.multiply(slope, rest, out=slope)
+def _smooth_l1_branches(d, beta):
+    """Smooth L1 and its slope as torch's kernel computes them, branch by branch (slow, exact)."""
+    z = np.abs(d)
+    loss = np.where(z < beta, 0.5 * d * d / beta, z - 0.5 * beta)
+    slope = np.where(z >= beta, np.sign(d), d / beta)
+    return loss, slope
 
 
-def _smooth_l1_slope(d, beta):
-    """d/β inside, sign(d) from |d| ≥ β on, i.e. clip(d/β, −1, 1); computed in d.
-
-    The clip is the two-branch rule whenever β (in d's dtype) is positive and finite: |d| ≥ β
-    makes |d/β| ≥ 1 even after rounding, and |d| < β keeps |d/β| ≤ 1. torch tests |d| ≥ β
-    first, so β = inf, d = inf gives 1 where inf/inf is nan: that case (and a β that rounds
-    to 0 in d's dtype) keeps the two-branch rule.
-    """
-    if 0 < np.asarray(beta, dtype=d.dtype) < np.inf:
-        if beta != 1:  # d/1 is d: skip the pass
-            np.divide(d, beta, out=d)
-        return np.clip(d, -1, 1, out=d)
-    return np.where(np.abs(d) >= beta, np.sign(d), d / beta)
-
-
+@ieee()
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """Smooth L1 (Fast R-CNN): ℓ = ½d²/β if |d| < β else |d| − ½β, with d = input − target.
+    """Smooth L1 (Fast R-CNN): ℓ = ½d²/β if z < β else z − ½β, with d = input − target, z = |d|.
 
-    Quadratic near 0, linear (slope 1) beyond β; value and slope are continuous at |d| = β.
-    β = 0 is exactly l1_loss (torch dispatches to it); β < 0 is refused. No `weight`.
+    L1 with its kink rounded off: a parabola near 0, L1's slope-1 line beyond β, joined so that
+    value and slope are continuous at z = β. Both pieces are one product: with the slope
+    s = clip(d/β, −1, 1), ℓ = s·(d − ½βs) (inside s = d/β and d − ½d = ½d; outside s = ±1).
+    β → 0 gives L1 (torch computes β = 0 as l1_loss); a large β gives MSE/(2β). No `weight`.
+    Reference: torch.nn.functional.smooth_l1_loss; Girshick, "Fast R-CNN" (2015).
     """
-    beta = _check_threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    beta = _threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
     if beta == 0:
-        return l1_loss(input, target, reduction=reduction)
-    with ieee():
-        _, d, _, reduction = _prepare(input, target, None, reduction)
-        return apply_reduction(_smooth_l1(d, beta), reduction)
+        return l1_loss(input, target, size_average, reduce, reduction)
+    x, d, _, reduction = _prepare(input, target, None, size_average, reduce, reduction)
+    if _branches_needed(beta, d.dtype):
+        return apply_reduction(_smooth_l1_branches(d, beta)[0], reduction)
+    slope = np.clip(d / beta, -1, 1)
+    loss = slope * (d - 0.5 * beta * slope)
+    return apply_reduction(loss, reduction)
 
 
+@ieee()
 def smooth_l1_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """∂ℓ/∂input = d/β if |d| < β else sign(d), i.e. clip(d/β, −1, 1).
+    """∂ℓ/∂input = d/β if z < β else sign(d), i.e. clip(d/β, −1, 1): L1's ±1, with a ramp near 0.
 
     A nan difference gives a nan gradient (unlike l1's 0), except at β = 0, which is l1.
     """
-    beta = _check_threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    beta = _threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
     if beta == 0:
-        return l1_loss_backward(grad_output, input, target, reduction=reduction)
-    with ieee():
-        x, d, _, reduction = _prepare(input, target, None, reduction, warn=False)
-        g = reduction_backward(grad_output, d.shape, reduction, d.dtype)
-        return grad_like(_times(g, _smooth_l1_slope(d, beta)), x)
+        return l1_loss_backward(grad_output, input, target, size_average, reduce, reduction)
+    x, d, _, reduction = _prepare(input, target, None, size_average, reduce, reduction, warn=False)
+    if _branches_needed(beta, d.dtype):
+        slope = _smooth_l1_branches(d, beta)[1]
+    else:
+        slope = np.clip(d / beta, -1, 1)
+    norm, g = _upstream(grad_output, d, None, reduction)
+    return grad_like(norm * slope * g, x)
 
 
 # ----------------------------------------------------------------------------- Huber
-def _huber(d, delta):
-    """½d² inside |d| < δ, δ(|d| − ½δ) outside: both are c·(d − ½c) with c = clip(d, −δ, δ).
-
-    c is the gradient ψ(d): d inside, where the product is d·½d; ±δ outside, where both factors
-    change sign with d, giving δ(|d| − ½δ). These are torch's own operations on each side, so
-    the same bits, with no branch to pick. δ is a Python float: d's dtype is kept; d is overwritten.
-    """
-    half_c, rest = _half_clipped(d, delta)
-    c = np.add(half_c, half_c, out=half_c)  # 2·½c is c again, exactly
-    return np.multiply(c, rest, out=c)
-
-
+@ieee()
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """Huber loss: ℓ = ½d² if |d| < δ else δ(|d| − ½δ), with d = input − target; δ > 0.
+    """Huber loss: ℓ = ½d² if z < δ else δ(z − ½δ), with d = input − target, z = |d|; δ > 0.
 
-    It equals δ · smooth_l1_loss(β=δ). The result has the INPUT's dtype even when target is
-    wider (torch computes in the promoted dtype, then casts back). With `weight` (input's
-    shape), ℓ_w = w·ℓ and — unlike l1/mse — 'mean' is Σ w·ℓ / numel, not / Σ w.
+    Gaussian (quadratic) for small residuals, Laplace (linear, slope δ) for large ones: the
+    maximum-likelihood loss of the least favourable contaminated Gaussian. Both pieces are one
+    product: with ψ = clip(d, −δ, δ) (the gradient), ℓ = ψ·(d − ½ψ) (d·½d inside, δ(z − ½δ)
+    outside: torch's own operations on each side). It equals δ · smooth_l1_loss(β=δ).
+    The result has the INPUT's dtype even when the target is wider. With `weight` (input's
+    shape), ℓ_w = w·ℓ and — unlike l1/mse — 'mean' is Σ w·ℓ / N.
+    Reference: torch.nn.functional.huber_loss; Huber, "Robust Estimation of a Location
+    Parameter" (1964).
     """
-    delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
-    with ieee():
-        x, d, w, reduction = _prepare(input, target, weight, reduction, int_input=False)
-        loss = _huber(d, delta).astype(x.dtype, copy=False)
-        return _reduce(loss, w, reduction, mean_over_weights=False)
+    delta = _threshold(delta, "delta", "huber_loss", allow_zero=False)
+    x, d, w, reduction = _prepare(input, target, weight, None, None, reduction, int_input=False)
+    psi = np.clip(d, -delta, delta)
+    loss = psi * (d - 0.5 * psi)
+    return _reduce(loss.astype(x.dtype, copy=False), w, reduction, mean_over_weights=False)
 
 
+@ieee()
 def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0, weight=None):
-    """∂ℓ/∂input = d if |d| ≤ δ else δ·sign(d) = clip(d, −δ, δ); with a weight, times w.
+    """∂ℓ/∂input = d if z < δ else δ·sign(d), i.e. ψ = clip(d, −δ, δ); with a weight, times w.
 
     torch 2.13's own backward raises a dtype error when target's dtype differs from input's;
     here that case gets the gradient of the same forward (computed in the promoted dtype).
     """
-    delta = _check_threshold(delta, "delta", "huber_loss", allow_zero=False)
-    with ieee():
-        x, d, w, reduction = _prepare(input, target, weight, reduction, warn=False, int_input=False)
-        g = _reduce_backward(grad_output, w, reduction, d, mean_over_weights=False)
-        return grad_like(_times(g, np.clip(d, -delta, delta, out=d)), x)
+    delta = _threshold(delta, "delta", "huber_loss", allow_zero=False)
+    x, d, w, reduction = _prepare(input, target, weight, None, None, reduction, warn=False, int_input=False)
+    psi = np.clip(d, -delta, delta)
+    norm, g = _upstream(grad_output, d, w, reduction, mean_over_weights=False)
+    return grad_like(norm * psi * g, x)
