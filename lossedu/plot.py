@@ -5,10 +5,43 @@ nothing is registered with a pyplot window manager, so nothing leaks or shows tw
 headless (Agg) the same as in Jupyter, where the returned figure renders as a PNG. Make it the
 last expression of a cell, or `fig.savefig(...)` it.
 
-`interactive(plot_fn, **controls)` turns any such function into sliders and dropdowns that
-redraw the figure on every change.
+Widgets: `interactive(plot_fn, **controls)` turns any such function into sliders and dropdowns
+above ONE live figure (an ipympl canvas, JupyterLab's interactive matplotlib widget; the notebook
+keeps `%matplotlib inline` for everything else). A move never builds a new picture from scratch:
+
+* the generic path — `plot_fn` returns a Figure. The first one is the widget's figure: laid out
+  once (constrained layout, then frozen) and shown. On a move `plot_fn` runs again; its new Figure
+  is never drawn, only read: lines, scatter points, images, meshes, arrows, texts, titles, legend
+  entries, limits and chosen ticks are copied into the live figure's artists (`_sync_figure`).
+  A new Figure whose structure differs (another number of lines, axes…) is shown instead.
+* the fast path, for new widgets — `plot_fn` returns `(fig, update)`: `fig` is built once, and each
+  move calls `update(**values)`, which changes its artists in place:
+
+      def setup(beta):
+          fig = Figure(figsize=(6, 4), layout="constrained")
+          ax = fig.subplots()
+          (line,) = ax.plot(d, pointwise(LF.smooth_l1_loss, beta=beta)(d)[0])
+          def update(beta):
+              line.set_ydata(pointwise(LF.smooth_l1_loss, beta=beta)(d)[0])
+              ax.set_title(f"β = {beta:.2f}")
+          return fig, update
+
+      interactive(setup, beta=(0.1, 3.0, 0.1, 1.0))
+
+Either way only what changes is drawn: axes frames, grids and tick labels are kept as a saved
+picture while the limits stay (`_Blitter`), and limits stay while the data still fill them
+(`_steady_limits`), so a curve is seen moving instead of the axes rescaling under it. A widget whose
+update still takes longer than `Interactive.debounce_ms` sends slider values on release only.
+
+Code can move a control (`ui.controls["beta"].value = 2.0`): the figure is updated at once and
+`ui.figure` (always the live figure) shows the new state. A static render of the notebook
+(nbconvert, nbval, GitHub) shows the widget's starting figure: its output carries a PNG of it.
 """
 from __future__ import annotations
+
+import base64
+import io
+import time
 
 import ipywidgets as W
 import numpy as np
@@ -65,7 +98,9 @@ def _loss_gradient_figure(curves, x, *, xlabel, loss_label, gradient_label, at=N
     for ax in (ax_loss, ax_grad):
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         ax.grid(alpha=0.3)
-    ax_loss.legend()
+    # Below both panels (they share the curves): inside either one it would cover some of them.
+    handles, labels = ax_loss.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4))
     if title:
         fig.suptitle(title)
     return fig, ax_loss, ax_grad
@@ -92,22 +127,48 @@ def plot_histories(histories, *, styles=None, logy=False, title=None, figsize=(6
     """Loss curves on one axis.
 
     histories: mapping label → `lossedu.train.History` (or any 1-D array of losses).
-    styles:    optional mapping label → matplotlib line keywords, e.g. make torch's curve
-               dashed so that it stays visible on top of ours when the two coincide.
+    styles:    optional mapping label → matplotlib line keywords; they override the defaults below.
+    By default a run labelled "… (ours)" is drawn thick and pale and its "… (torch)" twin thin,
+    dashed, in the same colour and on top, so that both stay visible where they coincide (which
+    is the point of drawing them together). With more than three curves the legend goes to the
+    right of the axes, off the curves.
     Returns the Figure.
     """
     styles = styles or {}
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
+    colours = {}
     for label, history in histories.items():
         losses = np.asarray(getattr(history, "losses", history))
-        ax.plot(np.arange(len(losses)), losses, label=label, **styles.get(label, {}))
+        colour = colours.setdefault(_run_name(label), f"C{len(colours) % 10}")
+        style = {"color": colour, **_history_style(label), **styles.get(label, {})}
+        ax.plot(np.arange(len(losses)), losses, label=label, **style)
     ax.set(xlabel="step", ylabel="training loss", title=title)
     if logy:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend()
+    if len(histories) > 3:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+    else:
+        ax.legend()
     return fig
+
+
+def _run_name(label):
+    """A history's label without its "ours"/"torch" tag: the twin runs of one loss share a colour."""
+    name = str(label)
+    for tag in ("(ours)", "(torch)", "ours", "torch"):
+        name = name.replace(tag, "")
+    return name.strip(" ,:-")
+
+
+def _history_style(label):
+    lowered = str(label).lower()
+    if "torch" in lowered:
+        return {"ls": "--", "lw": 1.2, "zorder": 3}
+    if "ours" in lowered:
+        return {"lw": 4, "alpha": 0.4, "zorder": 2}
+    return {}
 
 
 def _data_figure(x, y, figsize, *, size):
@@ -137,8 +198,13 @@ def plot_fit(x, y, lines, *, styles=None, title=None, figsize=(6, 4)):
         ax.plot(grid, fitted, label=label, **styles.get(label, {}))
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    _legend_right(ax)
     return fig
+
+
+def _legend_right(ax, **kwargs):
+    """The axes' legend outside, to its right: over the points it would hide some of them."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", **kwargs)
 
 
 # ----------------------------------------------------------------------------- the widget wrapper
@@ -173,52 +239,464 @@ def _control(name, spec):
 
 
 def interactive(plot_fn, **controls):
-    """Turn a plot function into a widget UI: one control per keyword, a redraw on every change.
+    """Turn a plot function into a widget UI: one control per keyword, the figure redrawn in place.
 
         ui = interactive(lambda beta: plot_losses_and_gradients({...}), beta=(0.1, 3.0, 0.1, 1.0))
-        ui            # last expression of a cell: sliders above the figure
+        ui            # last expression of a cell: the controls above one live figure
 
-    Each keyword becomes a control (see `_control` for the shorthands); `plot_fn(**values)` is
-    called once straight away, then on each change, and the Figure it returns is shown in an Output
-    widget. Returns an `Interactive` (an ipywidgets VBox) exposing `.controls`, `.kwargs` (the
-    last call's arguments), `.figure` (its result) and `.calls`, so a headless test can set a
-    slider and check the plot function ran with the new value.
+    Each keyword becomes a control (see `_control` for the shorthands). `plot_fn(**values)` is
+    called once straight away; the Figure it returns is THE figure of the widget, shown on an
+    ipympl canvas. On each change `plot_fn` runs again and its new, never-drawn Figure is only
+    read: its data are copied into the live figure's artists (see `_sync_figure`), which is then
+    redrawn. Two ways for `plot_fn` to answer:
+
+    * return a Figure (every plot function of this module): the generic path above. It falls
+      back to showing the new Figure itself when its structure differs (another number of lines,
+      axes, images…).
+    * return `(fig, update)`: `fig` is shown, and each later change calls `update(**values)`,
+      which changes `fig`'s artists in place (`line.set_ydata(...)`, `image.set_data(...)`,
+      `ax.set_title(...)`) — the fast way to write a new widget, nothing is built twice.
+
+    Returns an `Interactive` (an ipywidgets VBox) exposing `.controls`, `.kwargs` (the last
+    call's values), `.figure` (the live Figure, showing the current state) and `.calls`, so a
+    headless test can set a control and check the figure: `ui.controls["beta"].value = 2.0`
+    redraws synchronously.
     """
     return Interactive(plot_fn, {name: _control(name, spec) for name, spec in controls.items()})
 
 
 class Interactive(W.VBox):
-    """Controls above an Output that shows `plot_fn(**current values)`; see `interactive`."""
+    """Controls above one live figure that shows `plot_fn(**current values)`; see `interactive`.
+
+    Attributes besides those `interactive` lists: `canvas` (the ipympl canvas, None when plot_fn
+    returns something other than a Figure, which is then shown in the Output `out`), `rebuilds`
+    (how often the generic path had to show a new Figure), `timings` (the last update's stages,
+    in ms) and `debounce_ms`: an update slower than this turns the sliders' `continuous_update`
+    off, so a drag sends one value when released instead of a queue of slow redraws.
+    """
+
+    debounce_ms = 150.0
 
     def __init__(self, plot_fn, controls):
         self.plot_fn = plot_fn
         self.controls = dict(controls)
         self.out = W.Output()
-        self.kwargs, self.figure, self.calls = None, None, 0
-        super().__init__(children=[*self.controls.values(), self.out])
+        self.canvas, self._update_fn = None, None
+        self.kwargs, self.figure, self.calls, self.rebuilds, self.timings = None, None, 0, 0, {}
+        super().__init__(children=list(self.controls.values()))
+        self.add_class("lossedu-interactive")  # how the browser walkthrough finds a UI
         for widget in self.controls.values():
             widget.observe(self.update, names="value")
         self.update()
 
+    # -- the update, in three stages: build (plot_fn), sync (copy into the live figure), draw
     def update(self, change=None):
-        """Call plot_fn with the controls' current values and show what it returns."""
+        """Call plot_fn (or its update) with the controls' current values and redraw the figure."""
+        start = time.perf_counter()
         self.kwargs = {name: widget.value for name, widget in self.controls.items()}
-        self.figure = self.plot_fn(**self.kwargs)
+        if self._update_fn is not None:
+            self._update_fn(**self.kwargs)
+            built, synced = time.perf_counter(), True
+        else:
+            result = self.plot_fn(**self.kwargs)
+            built = time.perf_counter()
+            fig, self._update_fn = result if _is_fig_and_update(result) else (result, None)
+            synced = (self.canvas is not None and isinstance(fig, Figure)
+                      and self._update_fn is None and _sync_figure(self.figure, fig))
+            if not synced:
+                self._show(fig)
         self.calls += 1
-        with self.out:
-            # wait=True: the old figure stays until the new one is ready, so no flicker.
-            clear_output(wait=True)
-            display(png(self.figure) if isinstance(self.figure, Figure) else self.figure)
+        copied = time.perf_counter()
+        if synced:
+            self._draw()
+        done = time.perf_counter()
+        self.timings = {"build_ms": 1e3 * (built - start), "sync_ms": 1e3 * (copied - built),
+                        "draw_ms": 1e3 * (done - copied), "total_ms": 1e3 * (done - start)}
+        # The first call lays out and draws everything, several times a move's work: judge it so.
+        if self.timings["total_ms"] > (self.debounce_ms if change is not None else 3 * self.debounce_ms):
+            self.debounce()
+
+    def debounce(self):
+        """Sliders send their value on release only (latest value wins, no queue of redraws)."""
+        for widget in self.controls.values():
+            if hasattr(widget, "continuous_update"):
+                widget.continuous_update = False
+
+    def _show(self, fig):
+        """Make `fig` the live figure (first call, or a rebuild): on the canvas, its layout frozen."""
+        if not isinstance(fig, Figure):  # something else to display: the Output shows it
+            self.figure, self.canvas = fig, None
+            with self.out:
+                clear_output(wait=True)
+                display(fig)
+            self.children = [*self.controls.values(), self.out]
+            return
+        if self.figure is not None:
+            self.rebuilds += 1
+        self.figure = fig
+        if self.canvas is None:
+            self.canvas = _live_canvas(fig)
+            self.children = [*self.controls.values(), self.canvas]
+        else:
+            _swap_figure(self.canvas, fig)
+        self._blitter = _Blitter()
+        _freeze_layout(fig)
+        self._draw(force=True)
+
+    def _draw(self, force=False):
+        """Render the live figure and send it to the browser, if a browser shows it.
+
+        Without a browser view (nbval, nbconvert, a test) nobody sees the pixels: the artists
+        are already up to date for any assert, so the Agg render is skipped. `force` renders
+        anyway (the first figure: its layout and the static PNG need it).
+        """
+        canvas = self.canvas
+        if not canvas.syncing_data_url:  # a browser shows the canvas: send it the changed pixels
+            self._blitter.draw(canvas)
+        elif force:
+            # No browser yet: render, and keep the picture as the canvas's starting image (what a
+            # view shows before it connects, and what an embedded static widget shows).
+            canvas.syncing_data_url = False  # ipympl would store it without its data: prefix
+            try:
+                self._blitter.draw(canvas)
+            finally:
+                canvas.syncing_data_url = True
+            canvas._data_url = "data:image/png;base64," + base64.b64encode(_canvas_png(canvas)).decode()
+            width, height = canvas.figure.bbox.size / canvas.device_pixel_ratio
+            canvas._size = (width, height)
+
+    # -- what a static render (nbconvert, GitHub, a book) shows: the starting figure as a PNG
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if self.canvas is not None:
+            bundle = dict(bundle)
+            bundle["image/png"] = _canvas_png(self.canvas)
+        return bundle
+
+
+class _Blitter:
+    """Redraw only what a move can change, over a saved picture of what it cannot.
+
+    The background is the figure without its data and texts: axes frames, grids, ticks, tick
+    and axis labels, colourbars — most of the cost of a draw (text). It is rendered again only
+    when its key changes (limits, scales, fixed ticks, axis labels, colour limits, size). Each
+    frame restores it, draws the lines, collections, images, patches, texts, titles and legends
+    on top in z-order, and sends the changed pixels to the browser. (The one difference from a full
+    draw: a line drawn below the grid, zorder < 1.5, now lies on it — the faint axis lines at 0.)
+    """
+
+    def __init__(self):
+        self.key, self.background = None, None
+
+    def draw(self, canvas):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig = canvas.figure
+        layers = _dynamic_layers(fig)
+        key = _background_key(fig)
+        if key != self.key or self.background is None:
+            shown = [a for _, artists in layers for a in artists if a.get_visible()]
+            for artist in shown:
+                artist.set_visible(False)
+            try:
+                FigureCanvasAgg.draw(canvas)
+            finally:
+                for artist in shown:
+                    artist.set_visible(True)
+            self.background, self.key = canvas.copy_from_bbox(fig.bbox), key
+        else:
+            canvas.restore_region(self.background)
+        renderer = canvas.get_renderer()
+        for ax, artists in layers:
+            for artist in sorted(artists, key=lambda a: a.get_zorder()):
+                if artist.get_visible():
+                    artist.draw(renderer)
+        canvas.blit()  # webagg: the changed pixels go to the browser
+
+
+def _dynamic_layers(fig):
+    """(axes, its artists a move may change) per data axes, then (None, the figure's texts)."""
+    layers = []
+    for ax in fig.axes:
+        if hasattr(ax, "_colorbar"):
+            continue
+        artists = [*ax.lines, *ax.collections, *ax.images, *ax.patches, *ax.texts,
+                   ax.title, ax._left_title, ax._right_title]
+        if ax.get_legend() is not None:
+            artists.append(ax.get_legend())
+        layers.append((ax, artists))
+    texts = [*fig.texts, *fig.legends]
+    for sub in getattr(fig, "subfigs", []):
+        texts += sub.texts
+    layers.append((None, texts))
+    return layers
+
+
+def _background_key(fig):
+    """Everything the background picture depends on that a move may change."""
+    def ticks(axis):  # automatic ticks follow the limits; any others were copied in: new objects
+        return tuple(id(t) for t in (axis.major.locator, axis.major.formatter, axis.minor.locator, axis.minor.formatter))
+
+    key = [tuple(fig.bbox.bounds)]
+    for ax in fig.axes:
+        colorbar = getattr(ax, "_colorbar", None)
+        if colorbar is not None:
+            key.append(("colorbar", colorbar.mappable.get_clim(), colorbar.mappable.get_cmap().name))
+            continue
+        key.append((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(), ticks(ax.xaxis), ticks(ax.yaxis),
+                    ax.xaxis.label.get_text(), ax.yaxis.label.get_text(), tuple(ax.get_position().bounds)))
+    return tuple(key)
+
+
+def _is_fig_and_update(result):
+    return (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Figure)
+            and callable(result[1]))
+
+
+def _live_canvas(fig):
+    """An ipympl canvas for `fig` (JupyterLab's interactive matplotlib widget), without switching
+    the global matplotlib backend: the notebook keeps `%matplotlib inline` for its static figures."""
+    from ipympl.backend_nbagg import Canvas, FigureManager
+
+    import warnings
+
+    canvas = Canvas(fig)
+    with warnings.catch_warnings():  # ipympl's toolbar passes the canvas on to traitlets, which warns
+        warnings.simplefilter("ignore", DeprecationWarning)
+        FigureManager(canvas, 0)  # the web canvas needs a manager to send its frames through
+    canvas.header_visible = canvas.footer_visible = canvas.resizable = False
+    canvas.toolbar_visible = False
+    return canvas
+
+
+def _swap_figure(canvas, fig):
+    """Show another Figure on the same canvas (a rebuild), keeping the browser's view."""
+    old = canvas.figure
+    ratio = old.dpi / old._original_dpi  # the browser's device pixel ratio, already applied to old
+    fig.set_canvas(canvas)
+    canvas.figure = fig
+    fig._set_dpi(fig._original_dpi * ratio, forward=False)
+    canvas._force_full = True
+    if tuple(fig.bbox.size) != tuple(old.bbox.size) and not canvas.syncing_data_url:
+        canvas.manager.resize(*fig.bbox.size)
+
+
+def _freeze_layout(fig):
+    """Lay the figure out once (constrained layout, as built), then keep that layout: recomputing
+    it on every draw costs more than the draw itself, and the panels should not jump as a slider moves."""
+    engine = fig.get_layout_engine()
+    if engine is not None and not type(engine).__name__.startswith("PlaceHolder"):
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    _freeze_legends(fig)
+
+
+def _freeze_legends(fig):
+    """A legend placed at loc="best" stays where the first draw put it: finding the best place
+    again tests every line's points against nine candidate boxes on every draw."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or legend._loc not in (0, "best"):
+            continue
+        box, anchor = legend.get_window_extent(fig._get_renderer()), legend.get_bbox_to_anchor()
+        legend.set_loc(((box.x0 - anchor.x0) / anchor.width, (box.y0 - anchor.y0) / anchor.height))
+
+
+def _canvas_png(canvas):
+    """The canvas's last frame as PNG bytes, without drawing again (the live figure's starting state)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.get_renderer().buffer_rgba())).save(buffer, format="png")
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- copying one figure into another
+def _structure(fig):
+    """What must match for `_sync_figure` to copy artist by artist: the axes and, per axes, the kind
+    and number of each artist, the scales and the legend's entries; subfigures recursively."""
+    axes = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        axes.append((
+            type(ax).__name__, hasattr(ax, "_colorbar"), ax.get_xscale(), ax.get_yscale(), len(ax.lines),
+            tuple(_collection_kind(c) for c in ax.collections), len(ax.images), len(ax.texts),
+            tuple(type(p).__name__ for p in ax.patches),
+            None if legend is None else len(legend.get_texts()),
+        ))
+    return (tuple(axes), len(fig.texts), tuple(len(legend.get_texts()) for legend in fig.legends),
+            tuple(fig.get_size_inches()), tuple(_structure(sub) for sub in getattr(fig, "subfigs", [])))
+
+
+def _collection_kind(collection):
+    name = type(collection).__name__
+    if name == "QuadMesh":
+        return name, np.shape(collection.get_coordinates())
+    if name == "Quiver":
+        return name, np.shape(collection.get_offsets())
+    return name
+
+
+_COPYABLE_PATCHES = {"Rectangle", "Polygon"}
+_COPYABLE_COLLECTIONS = {"PathCollection", "PolyCollection", "FillBetweenPolyCollection", "LineCollection",
+                         "QuadMesh", "Quiver"}
+
+
+def _sync_figure(dst, src):
+    """Copy what `src` (a Figure built but never drawn) shows into `dst`, the live figure, in place.
+
+    Lines get their data and style, scatter points their offsets, images and meshes their arrays
+    and colour limits, texts, titles, axis labels, legends' texts, limits and fixed ticks their
+    values. Returns False, changing nothing, when the two differ in structure (then the caller
+    shows `src` instead). Colourbars follow their image by themselves.
+    """
+    if _structure(dst) != _structure(src) or not _copyable(src):
+        return False
+    _sync_texts(dst.texts, src.texts)
+    for d_legend, s_legend in zip(dst.legends, src.legends):
+        _sync_texts(d_legend.get_texts(), s_legend.get_texts())
+    for dst_sub, src_sub in zip(getattr(dst, "subfigs", []), getattr(src, "subfigs", [])):
+        _sync_texts(dst_sub.texts, src_sub.texts)
+    for dst_ax, src_ax in zip(dst.axes, src.axes):
+        if not hasattr(dst_ax, "_colorbar"):
+            _sync_axes(dst_ax, src_ax)
+    return True
+
+
+def _copyable(fig):
+    return all(
+        {type(p).__name__ for p in ax.patches} <= _COPYABLE_PATCHES
+        and {type(c).__name__ for c in ax.collections} <= _COPYABLE_COLLECTIONS
+        for ax in fig.axes if not hasattr(ax, "_colorbar")
+    )
+
+
+def _sync_texts(dst_texts, src_texts):
+    for d, s in zip(dst_texts, src_texts):
+        d.set_text(s.get_text())
+        d.set_position(s.get_position())
+        d.set_color(s.get_color())
+        d.set_visible(s.get_visible())
+
+
+_LINE_STYLE = ("color", "linestyle", "linewidth", "marker", "markersize", "markerfacecolor", "markeredgecolor",
+               "alpha", "label", "visible", "zorder", "drawstyle")
+
+
+def _sync_axes(dst, src):
+    for d, s in zip(dst.lines, src.lines):
+        d.set_data(s.get_xdata(orig=True), s.get_ydata(orig=True))
+        d.set(**{name: getattr(s, f"get_{name}")() for name in _LINE_STYLE})
+    for d, s in zip(dst.collections, src.collections):
+        _sync_collection(d, s)
+    for d, s in zip(dst.images, src.images):
+        d.set_data(s.get_array())
+        d.set_extent(s.get_extent())
+        d.set_cmap(s.get_cmap())
+        _sync_clim(d, s)
+    for d, s in zip(dst.patches, src.patches):
+        if type(s).__name__ == "Rectangle":
+            d.set_bounds(*s.get_bbox().bounds)
+        else:
+            d.set_xy(s.get_xy())
+        d.set_facecolor(s.get_facecolor())
+        d.set_edgecolor(s.get_edgecolor())
+    _sync_texts(dst.texts, src.texts)
+    for name in ("title", "_left_title", "_right_title"):
+        _sync_texts([getattr(dst, name)], [getattr(src, name)])
+    for d_axis, s_axis in ((dst.xaxis, src.xaxis), (dst.yaxis, src.yaxis)):
+        _sync_texts([d_axis.label], [s_axis.label])
+        _sync_ticks(d_axis, s_axis)
+    dst.set_xlim(_steady_limits(dst.get_xlim(), src.get_xlim(), src.get_autoscalex_on(), src.get_xscale()),
+                 auto=None)
+    dst.set_ylim(_steady_limits(dst.get_ylim(), src.get_ylim(), src.get_autoscaley_on(), src.get_yscale()),
+                 auto=None)
+    if src.get_legend() is not None:
+        d_legend, s_legend = dst.get_legend(), src.get_legend()
+        _sync_texts(d_legend.get_texts(), s_legend.get_texts())
+        for d, s in zip(d_legend.legend_handles, s_legend.legend_handles):
+            if d is not None and s is not None and hasattr(s, "get_color"):
+                d.set_color(s.get_color())
+                if hasattr(s, "get_linestyle"):
+                    d.set_linestyle(s.get_linestyle())
+
+
+def _sync_collection(d, s):
+    kind = type(s).__name__
+    if kind == "Quiver":
+        d.set_UVC(s.U, s.V)
+    elif kind == "QuadMesh":
+        d.set_array(s.get_array())
+    elif kind == "PathCollection":
+        d.set_offsets(s.get_offsets())
+        d.set_sizes(s.get_sizes())
+    else:
+        d.set_paths(s.get_paths())
+    if kind != "Quiver":
+        if s.get_array() is not None and kind != "QuadMesh":
+            d.set_array(s.get_array())
+        if s.get_array() is None:
+            d.set_facecolor(s.get_facecolor())
+            d.set_edgecolor(s.get_edgecolor())
+        else:
+            _sync_clim(d, s)
+    d.set_alpha(s.get_alpha())
+    d.set_visible(s.get_visible())
+
+
+def _sync_clim(d, s):
+    automatic = s.norm.vmin is None or s.norm.vmax is None
+    s.autoscale_None()  # an image built with vmin=vmax=None gets its limits from its data here
+    d.set_cmap(s.get_cmap())
+    clim = _steady_limits(d.get_clim(), s.get_clim(), automatic, getattr(s.norm, "_scale", None) or "linear")
+    if tuple(clim) != tuple(d.get_clim()):
+        d.set_clim(*clim)
+
+
+def _steady_limits(current, new, automatic, scale="linear", fill=0.5):
+    """The limits to show: `new`, unless they were chosen automatically and fit inside `current`
+    while still filling at least `fill` of it — then `current` stays.
+
+    So small moves of a control leave the axes (and colour scales) still, and the learner sees the
+    curve move rather than the axes rescale under it; a curve that leaves the view, or shrinks to
+    a corner of it, gets new limits. Limits a plot function sets itself are always followed. Still
+    axes are also what lets a redraw reuse the saved background (see `_Blitter`).
+    """
+    if not automatic:
+        return new
+    lo, hi = sorted(map(float, current))
+    new_lo, new_hi = sorted(map(float, new))
+    if scale == "log":
+        if min(lo, new_lo) <= 0:
+            return new
+        lo, hi, new_lo, new_hi = np.log([lo, hi, new_lo, new_hi])
+    if not np.all(np.isfinite([lo, hi, new_lo, new_hi])) or hi <= lo:
+        return new
+    inside = lo <= new_lo and new_hi <= hi
+    return current if inside and (new_hi - new_lo) >= fill * (hi - lo) else new
+
+
+def _sync_ticks(d_axis, s_axis):
+    """Ticks a plot function chose (`set_yticks(range(n), labels)`: fixed places, labels by a
+    function) are copied; automatic ones stay and follow the new limits by themselves."""
+    for which in ("major", "minor"):
+        d_ticker, s_ticker = getattr(d_axis, which), getattr(s_axis, which)
+        if not (type(s_ticker.locator) is type(d_ticker.locator) and type(s_ticker.locator).__name__ in _AUTO_TICKS):
+            getattr(d_axis, f"set_{which}_locator")(s_ticker.locator)
+        if not (type(s_ticker.formatter) is type(d_ticker.formatter) and type(s_ticker.formatter).__name__ in _AUTO_TICKS):
+            getattr(d_axis, f"set_{which}_formatter")(s_ticker.formatter)
+
+
+_AUTO_TICKS = {"AutoLocator", "MaxNLocator", "LogLocator", "SymmetricalLogLocator", "AutoMinorLocator", "NullLocator",
+               "ScalarFormatter", "LogFormatterSciNotation", "LogFormatterMathtext", "NullFormatter"}
 
 
 def png(fig):
-    """The Figure rendered to a PNG image for display.
+    """The Figure rendered to a PNG image for display (trimmed to what is drawn).
 
-    The widget shows this rather than the Figure itself: a bare Figure is only drawn as a picture
-    where `%matplotlib inline` set up IPython's formatters, elsewhere it shows as "<Figure size …>".
+    A bare Figure is only drawn as a picture where `%matplotlib inline` set up IPython's formatters,
+    elsewhere it shows as "<Figure size …>"; `display(png(fig))` shows it anywhere.
     """
-    import io
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     return Image(data=buffer.getvalue(), format="png")
@@ -274,7 +752,7 @@ def plot_linear_boundaries(x, labels, boundaries, *, styles=None, title=None, fi
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
     _draw_boundaries(ax, x, labels, boundaries, styles or {})
-    ax.legend(fontsize="small")
+    _legend_right(ax)
     ax.set_title(title)
     return fig
 
@@ -296,7 +774,8 @@ def plot_multilabel_boundaries(x, labels, boundaries, *, styles=None, tag_names=
         per_tag = {label: (np.asarray(W)[c], np.asarray(b)[c]) for label, (W, b) in boundaries.items()}
         _draw_boundaries(ax, x, labels[:, c], per_tag, styles or {})
         ax.set_title(names[c])
-    axes[0].legend(fontsize="x-small")
+    handles, legend_labels = axes[0].get_legend_handles_labels()  # below the panels, off the points
+    fig.legend(handles, legend_labels, loc="outside lower center", ncols=min(len(legend_labels), 5), fontsize="small")
     if title:
         fig.suptitle(title)
     return fig
@@ -328,6 +807,8 @@ def plot_decision_boundary(x, y, predict, *, resolution=200, margin=0.15, title=
              region is their argmax, the shading their softmax confidence) — or a mapping
              panel title ↦ such a callable, for several classifiers side by side.
     The grid spans the data plus `margin` of its range on each side, `resolution` points a side.
+    Two contours, labelled on the figure, mark where the predicted class's probability (the
+    softmax of the scores) is 0.5 (dotted) and 0.9 (solid): the boundary's uncertain band.
     Returns the Figure.
     """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
@@ -356,7 +837,9 @@ def plot_decision_boundary(x, y, predict, *, resolution=200, margin=0.15, title=
         confidence = (shifted.max(axis=1) / shifted.sum(axis=1)).reshape(g0.shape)
         ax.imshow(label, origin="lower", cmap=cmap, vmin=0, vmax=len(colors) - 1, alpha=0.35,
                   extent=(g0.min(), g0.max(), g1.min(), g1.max()), aspect="auto", interpolation="nearest")
-        ax.contour(g0, g1, confidence, levels=[0.5, 0.9], colors="0.3", linewidths=0.6, linestyles=[":", "-"])
+        levels = ax.contour(g0, g1, confidence, levels=[0.5, 0.9], colors="0.3", linewidths=0.6,
+                            linestyles=[":", "-"])
+        ax.clabel(levels, fmt={0.5: "p=0.5", 0.9: "p=0.9"}, fontsize=7, inline_spacing=2)
         ax.scatter(x[:, 0], x[:, 1], c=[colors[k] for k in y], s=12, edgecolors="k", linewidths=0.3)
         ax.set(xlabel="$x_1$", ylabel="$x_2$", title=name)
         ax.set_aspect("equal")
@@ -470,7 +953,7 @@ def plot_embeddings(embeddings, labels, *, title=None, figsize=None):
 
     embeddings: mapping panel title → (n, 2) array (numpy or a detached tensor's `.numpy()`);
     labels:     (n,) integer class labels, shared by all panels.
-    Returns the Figure (one axis per panel, equal aspect, a legend of the classes on the first).
+    Returns the Figure (one axis per panel, equal aspect, a legend of the classes right of the last).
     """
     labels = np.asarray(labels)
     panels = {name: np.asarray(e, dtype=np.float64) for name, e in embeddings.items()}
@@ -486,7 +969,7 @@ def plot_embeddings(embeddings, labels, *, title=None, figsize=None):
         ax.set(title=name, xlabel="$e_1$", ylabel="$e_2$")
         ax.set_aspect("equal", adjustable="datalim")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize="small")
+    _legend_right(axes[-1])  # outside: the clusters fill every corner of a panel
     if title:
         fig.suptitle(title)
     return fig
@@ -498,12 +981,14 @@ def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, ar
 
     field:  callable (M, 2) positions → (values (M,), gradients (M, 2)), e.g. a triplet loss as a
             function of where the negative is, built from a lossedu loss and its `_backward`;
-    points: optional mapping name → (x, y) of fixed points to mark (the anchor, the positive);
+    points: optional mapping name → (x, y) of fixed points to mark and name (the anchor, the positive);
     extent: (xmin, xmax, ymin, ymax); grid: heat-map resolution; arrows: arrows per side
             (the arrows point downhill, where gradient descent would move the point; 0 for none).
     ax:     draw on this axis (e.g. one panel of a bigger figure) instead of a new Figure.
     Returns the Figure.
     """
+    from matplotlib import patheffects
+
     x0, x1, y0, y1 = extent
     if ax is None:
         fig = Figure(figsize=figsize, layout="constrained")
@@ -521,8 +1006,9 @@ def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, ar
                   angles="xy", pivot="mid")
     for i, (name, (px, py)) in enumerate((points or {}).items()):
         ax.scatter([px], [py], s=80, color=f"C{i + 1}", edgecolor="k", zorder=3, label=name)
-    if points:
-        ax.legend(loc="upper left", fontsize="small")
+        # the name next to its point, white on a dark edge: a legend box would hide part of the map
+        ax.annotate(name, (px, py), xytext=(6, 6), textcoords="offset points", color="w", fontsize="small",
+                    fontweight="bold", zorder=4, path_effects=[patheffects.withStroke(linewidth=2, foreground="k")])
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$x_1$", ylabel="$x_2$", title=title)
     ax.set_aspect("equal")
     return fig
@@ -576,7 +1062,7 @@ def plot_mean_and_spread(x, y, models, *, k=2.0, styles=None, title=None, figsiz
         ax.fill_between(grid, mean - k * std, mean + k * std, color=line.get_color(), alpha=0.15)
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    _legend_right(ax)
     return fig
 
 
@@ -656,8 +1142,13 @@ def plot_constant_risk(y, losses, *, reduction="mean", c=None, marks=None, style
     ax_slope.axhline(0, color="0.6", lw=0.8, zorder=0)
     for ax in (ax_data, ax_risk, ax_slope):
         ax.grid(alpha=0.3)
-    ax_data.legend(fontsize="small")
-    ax_risk.legend(fontsize="small")
+    # One legend for the figure, below the panels: inside them it would sit on the data or the curves,
+    # which move (with the widget's outliers) to wherever a legend is.
+    handles, labels = [], []
+    for ax in (ax_data, ax_risk):
+        h, l = ax.get_legend_handles_labels()
+        handles, labels = handles + h, labels + l
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), fontsize="small")
     if title:
         fig.suptitle(title)
     return fig
@@ -734,7 +1225,8 @@ def plot_margin_losses(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         ax.axvline(margin, color="0.8", lw=0.8, ls="--", zorder=0)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="small")
+    for ax in (he_grad, mc_grad):  # each row's curves, named once, right of the row: off the curves
+        _legend_right(ax)
     return fig
 
 

@@ -218,7 +218,7 @@ def test_interactive_redraws_when_a_slider_moves():
         return plot.plot_losses_and_gradients({name: plot.pointwise(LF.smooth_l1_loss, beta=beta)})
 
     ui = plot.interactive(draw, beta=(0.1, 3.0, 0.1, 1.0), name=["smooth L1", "other"], log=False)
-    assert isinstance(ui, W.VBox) and ui.out in ui.children
+    assert isinstance(ui, W.VBox) and ui.canvas in ui.children  # the live figure, below the controls
     assert isinstance(ui.controls["beta"], W.FloatSlider) and ui.controls["beta"].value == 1.0
     assert isinstance(ui.controls["name"], W.Dropdown) and isinstance(ui.controls["log"], W.Checkbox)
     assert calls == [(1.0, "smooth L1", False)] and ui.calls == 1  # drawn once straight away
@@ -232,7 +232,7 @@ def test_interactive_redraws_when_a_slider_moves():
     assert calls[-1] == (2.5, "other", False) and ui.calls == 3
 
 
-def test_interactive_shows_its_figure_as_a_png_whatever_the_matplotlib_backend():
+def test_png_renders_a_figure_whatever_the_matplotlib_backend():
     fig = plot.plot_losses_and_gradients({"L1": plot.pointwise(LF.l1_loss)})
     image = plot.png(fig)
     assert image.format == "png" and image.data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -275,3 +275,64 @@ def test_show_source_unwraps_as_torch():
 def test_show_source_needs_a_function():
     with pytest.raises(TypeError):
         show.show_source()
+
+
+# ----------------------------------------------------------------------------- legends, contours, twin curves
+def _overlaps_axes(fig, legend):
+    """Whether a drawn legend's box overlaps the data area of any (non-colourbar) axes."""
+    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+    if renderer is None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()
+    box = legend.get_window_extent(renderer)
+    return any(box.overlaps(ax.bbox) for ax in fig.axes if not hasattr(ax, "_colorbar"))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: plot.plot_losses_and_gradients({"L1": plot.pointwise(LF.l1_loss), "L2": plot.pointwise(LF.mse_loss)}),
+    lambda: plot.plot_fit(*data.line_with_outliers(20), {"true": (2.0, -1.0)}),
+    lambda: plot.plot_linear_boundaries(np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2,
+                                        {"w": ([1.0, 1.0], 0.0)}),
+    lambda: plot.plot_multilabel_boundaries(np.random.default_rng(0).normal(size=(20, 2)),
+                                            np.stack([np.arange(20) % 2, np.arange(20) // 10], 1),
+                                            {"w": (np.ones((2, 2)), np.zeros(2))}),
+    lambda: plot.plot_embeddings({"a": np.random.default_rng(0).normal(size=(12, 2))}, np.arange(12) % 3),
+    lambda: plot.plot_constant_risk(data.constant_with_outliers(25), {"L2": LF.mse_loss, "L1": LF.l1_loss}),
+    lambda: plot.plot_margin_losses(),
+])
+def test_legends_sit_outside_the_data(make):
+    fig = make()
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    assert legends and not any(_overlaps_axes(fig, legend) for legend in legends)
+    _renders(fig)
+
+
+def test_plot_field_names_its_points_instead_of_a_legend():
+    fig = plot.plot_field(lambda p: (np.sum(p**2, axis=1), 2 * p), {"anchor": (0.0, 0.0), "positive": (1.0, 0.0)},
+                          grid=11, arrows=3)
+    ax = fig.axes[0]
+    assert ax.get_legend() is None and [t.get_text() for t in ax.texts] == ["anchor", "positive"]
+
+
+def test_decision_boundary_contours_are_labelled():
+    x = np.random.default_rng(0).normal(size=(40, 2))
+    y = (x[:, 0] > 0).astype(np.int64)
+    fig = plot.plot_decision_boundary(x, y, lambda g: np.stack([-3 * g[:, 0], 3 * g[:, 0]], axis=1), resolution=60)
+    labels = {t.get_text() for t in fig.axes[0].texts}
+    assert labels == {"p=0.5", "p=0.9"} or labels == {"p=0.9"}  # p = 0.5 may sit on the grid's edge
+    assert "p=0.9" in labels
+
+
+def test_plot_histories_draws_torch_dashed_on_top_of_ours_in_the_same_colour():
+    same = np.linspace(3, 1, 10)
+    fig = plot.plot_histories({"mse (ours)": same, "mse (torch)": same, "l1 (ours)": same / 2, "l1 (torch)": same / 2})
+    ours, theirs, ours_l1, theirs_l1 = fig.axes[0].get_lines()
+    assert ours.get_color() == theirs.get_color() != ours_l1.get_color() == theirs_l1.get_color()
+    assert theirs.get_linestyle() == "--" and ours.get_linestyle() == "-"
+    assert theirs.get_zorder() > ours.get_zorder() and ours.get_linewidth() > theirs.get_linewidth()
+    assert not _overlaps_axes(fig, fig.axes[0].get_legend())  # four curves: the legend goes outside
+    # a notebook's own styles still win
+    fig = plot.plot_histories({"a (ours)": same, "a (torch)": same}, styles={"a (torch)": {"color": "k"}})
+    assert fig.axes[0].get_lines()[1].get_color() == "k"

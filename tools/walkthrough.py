@@ -61,17 +61,32 @@ GOAL_MEDIAN_MS, GOAL_MAX_MS = 100, 250
 # sources of the <img>s of an Output, or the pixels of ipympl's <canvas>es), and a per-frame watcher
 # that records when that fingerprint changes and when the user's input events happened, all in
 # performance.now() milliseconds.
+# A canvas's pixels are hashed again only after something drew on it (drawImage/putImageData are
+# wrapped to count draws), so the watcher costs the page next to nothing between frames.
 PAGE_SCRIPT = """
+for (const name of ['drawImage', 'putImageData', 'clearRect']) {
+  const original = CanvasRenderingContext2D.prototype[name];
+  CanvasRenderingContext2D.prototype[name] = function (...args) {
+    this.canvas.__wtDraws = (this.canvas.__wtDraws || 0) + 1;
+    return original.apply(this, args);
+  };
+}
+window.__wtCanvasHash = (canvas) => {
+  const key = `${canvas.width}x${canvas.height}:${canvas.__wtDraws || 0}`;
+  if (canvas.__wtKey === key) return canvas.__wtHash;
+  const data = new Uint32Array(
+      canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.buffer);
+  let h = 2166136261 >>> 0;
+  for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619) >>> 0;
+  canvas.__wtKey = key;
+  canvas.__wtHash = `${canvas.width}x${canvas.height}:${h}`;
+  return canvas.__wtHash;
+};
 window.__wtFingerprint = (el) => {
   const parts = [];
   for (const img of el.querySelectorAll('.widget-output img, .lossedu-static img')) parts.push(img.src);
   for (const canvas of el.querySelectorAll('.jupyter-matplotlib canvas')) {
-    if (!canvas.width || !canvas.height) continue;
-    const data = new Uint32Array(
-        canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.buffer);
-    let h = 2166136261 >>> 0;
-    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619) >>> 0;
-    parts.push(`${canvas.width}x${canvas.height}:${h}`);
+    if (canvas.width && canvas.height) parts.push(window.__wtCanvasHash(canvas));
   }
   return parts.length ? parts.join('|') : null;
 };
