@@ -290,7 +290,9 @@ SCORING_RULES = {"log loss": log_loss, "Brier": brier, "absolute error": absolut
 def expected_score(score, q, eta):
     """S(q; η) = η·ℓ(q, 1) + (1 − η)·ℓ(q, 0): the score of forecast q, averaged over Y ~ Bernoulli(η).
 
-    q and eta broadcast against each other (e.g. q of shape (Q,) and eta of shape (E, 1)).
+    The score ℓ is *proper* when S(·; η) is smallest at q = η for every η: the honest forecast
+    is the best one. q and eta broadcast against each other (e.g. q of shape (Q,), eta (E, 1)).
+    Reference: Gneiting & Raftery, "Strictly Proper Scoring Rules, Prediction, and Estimation", JASA 2007.
     """
     q, eta = np.broadcast_arrays(np.asarray(q, dtype=np.float64), np.asarray(eta, dtype=np.float64))
     return eta * score(q, np.ones_like(q)) + (1 - eta) * score(q, np.zeros_like(q))
@@ -348,14 +350,18 @@ def fit_temperature(logits, labels, *, lo=1e-3, hi=1e3, iterations=100):
     uses `cross_entropy_backward` for ∂NLL/∂z'. Bisection on that slope, in log β between 1/hi
     and 1/lo, finds it. If the held-out set is perfectly separated the NLL keeps falling as T → 0
     (until its slope underflows to 0), and T = lo comes back.
+    Reference: Guo, Pleiss, Sun & Weinberger, "On Calibration of Modern Neural Networks", ICML 2017.
     """
     z = np.asarray(logits, dtype=np.float64)
 
-    def slope(beta):
-        return np.sum(LF.cross_entropy_backward(1.0, beta * z, labels) * z)
+    def slope(log_beta):  # dNLL/dβ at β = e^log_beta
+        return np.sum(LF.cross_entropy_backward(1.0, np.exp(log_beta) * z, labels) * z)
 
-    a, b = np.log(1 / hi), np.log(1 / lo)
+    low, high = -np.log(hi), -np.log(lo)  # the bracket, in log β (β = 1/T)
     for _ in range(iterations):
-        mid = (a + b) / 2
-        a, b = (mid, b) if slope(np.exp(mid)) <= 0 else (a, mid)
-    return float(1 / np.exp((a + b) / 2))
+        middle = (low + high) / 2
+        if slope(middle) <= 0:  # still falling: the minimum is at a larger β
+            low = middle
+        else:
+            high = middle
+    return float(np.exp(-(low + high) / 2))  # T = 1/β
