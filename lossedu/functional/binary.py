@@ -33,8 +33,9 @@ Matching torch at the edges
   constant, 9.999999960041972e-13, even in float64 (p = 0, y = 0.5 gives −500 000 001 997.9, not −5e11).
   In float16 ε rounds to 0, as in torch, so p = 0 there gives ∓inf.
 - softplus and σ are written as torch's kernels write them (max(z, 0) + log1p(e^{−|z|}), and
-  1/(1 + e^{−x}) with e^{−x} = inf giving 0); softplus(−x) is bit for bit −log_sigmoid(x), and
-  (1 − y)·x + ℓ_w·softplus(−x) is torch's (1 − y)·x − ℓ_w·log_sigmoid(x).
+  1/(1 + e^{−x}) with e^{−x} = inf giving 0): softplus(−x) is torch's −log_sigmoid(x), operation for
+  operation, and (1 − y)·x + ℓ_w·softplus(−x) its (1 − y)·x − ℓ_w·log_sigmoid(x) (negation is exact).
+  Its vectorised exp and log1p and numpy's differ by an ulp at most.
 - soft_margin_loss is torch's naive log1p(exp(−y·x)): inf once −y·x > 709.78 (float64) or 88.72
   (float32), with a nan gradient (inf/inf); the stable softplus form would give −y·x and −y.
 - float16: torch evaluates log_sigmoid and sigmoid in float32 and rounds once (`_opmath`); every other
@@ -46,7 +47,10 @@ Matching torch at the edges
   they are rounded to that tensor's dtype (`_in_dtype_of`): BCE's loss keeps the input's dtype,
   BCE with logits' the target's, whatever the weight's. pos_weight − 1 is computed in pos_weight's
   own dtype (a float16 pos_weight of 1e-4 gives exactly −1 there, in torch too); a bool pos_weight
-  is refused, as torch refuses `bool − 1`.
+  is refused, as torch refuses `bool − 1`. BCE with logits' backward runs in torch in place, in
+  the dtype of pos_weight·target (of the input without pos_weight); we round once, at the end, so
+  with a float16 target and pos_weight beside a float64 input the gradient agrees to float16's
+  precision (tests/test_fuzz_binary.py compares mixed dtypes at the narrowest one's tolerance).
 """
 from __future__ import annotations
 
@@ -240,6 +244,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     their shape, and 'mean' divides by the number of elements. torch clamps each log at −100, so a
     confident wrong answer costs 100 instead of inf. For logits use
     `binary_cross_entropy_with_logits`: it stays exact where this one saturates.
+
+    Reference: torch.nn.BCELoss.
     """
     p, y, w, reduction = _prepare_bce(input, target, weight, size_average, reduce, reduction)
     log_p = np.maximum(np.log(p), -100)
@@ -260,7 +266,7 @@ def binary_cross_entropy_backward(
     """
     p, y, w, reduction = _prepare_bce(input, target, weight, size_average, reduce, reduction)
     g = reduction_backward(grad_output, p.shape, reduction, p.dtype)
-    return grad_like(g * (p - y) / np.maximum((1 - p) * p, _EPS) * w, input)
+    return grad_like(g * (p - y) / np.maximum(p * (1 - p), _EPS) * w, input)
 
 
 # ----------------------------------------------------------------------------- BCE with logits
@@ -275,6 +281,8 @@ def binary_cross_entropy_with_logits(
     term, e.g. pw = #negatives/#positives for imbalanced labels; `weight` w and pw broadcast to
     the input's shape (a (C,) pos_weight weighs each class of an (N, C) input). Targets are not
     range-checked (y = 2 is accepted), and the result has the target's dtype, as in torch.
+
+    Reference: torch.nn.BCEWithLogitsLoss.
     """
     x, y, w, pw, reduction = _prepare_logits(input, target, weight, pos_weight, size_average, reduce, reduction)
     lw = 1 if pw is None else (pw - 1) * y + 1
@@ -308,6 +316,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     overflows to inf once −y·x > 709.78 in float64 (88.72 in float32): x = −1000, y = 1 gives
     inf where the true loss is 1000. lossedu copies that on purpose (parity with torch, inf
     included). `target` may broadcast to the input's shape; the result has the input's dtype.
+
+    Reference: torch.nn.SoftMarginLoss.
     """
     x, y, reduction = _prepare_soft_margin(input, target, size_average, reduce, reduction)
     loss = np.log1p(np.exp(_in_dtype_of(x, -x * y)))
@@ -338,6 +348,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     of shape (N,), a (C,) input a 0-d one; 'mean' averages those. `target` and `weight` (e.g.
     (C,) or (N, 1)) broadcast with the input; if they enlarge it, torch still sums over axis
     input.ndim − 1 of the broadcast loss and divides by C = input.shape[-1].
+
+    Reference: torch.nn.MultiLabelSoftMarginLoss.
     """
     x, y, w, reduction = _prepare_multilabel(input, target, weight, size_average, reduce, reduction)
     loss = w * (y * _softplus(-x) + (1 - y) * _softplus(x))
