@@ -28,20 +28,209 @@ target [1, 1] needs T ≥ 3. Each sample b has its own lengths T_b ≤ T and L_b
 
 Reduction: 'none' → (nll_b), 'sum' → Σ_b nll_b, 'mean' → mean_b(nll_b / max(L_b, 1)).
 
+The public functions start with one call, `_prepare(…)`, that checks every argument as torch
+does and brings them to the batched layout (notebook 00 explains this preamble); the lines after
+it are the recursions above.
+
 Reference: Graves, Fernández, Gomez, Schmidhuber, "Connectionist Temporal Classification:
 Labelling Unsegmented Sequence Data with Recurrent Neural Networks" (ICML 2006); torch 2.13
 `aten/src/ATen/native/LossCTC.cpp`.
+
+Matching torch at the edges
+---------------------------
+- Gradient convention: `ctc_loss_backward` returns the true derivative −g_b·γ_t(c); torch's kernel
+  adds g_b·exp(lp) on the counted frames (its docstring says why both train the same). Where
+  lp = −inf, ours is the exact 0 and torch's is nan.
+- No alignment (L_b plus the repeats needs more than T_b frames): nll_b = inf and the gradient is
+  nan on the frames t < T_b, 0 after; `zero_infinity` makes both 0. T_b = 0 gives nll 0 for an
+  empty target, inf otherwise, and gradient 0 (there are no frames to blame).
+- 'mean' divides each nll_b by max(L_b, 1) before the mean over N, so an empty target counts 1.
+- dtypes: float32 and float64. torch 2.13 has no float16 or bfloat16 CTC on the CPU
+  ("not implemented for 'Half'"), so a float16 log_probs is refused with a TypeError.
+- Targets are checked (labels in [0, C), never the blank), where torch reads arbitrary memory.
+- The emissions of padded states and frames are −inf, so −inf + (−inf) and exp(−inf) = 0 keep
+  them out of every sum; `_logsumexp3` returns −inf (not nan) when all three terms are −inf.
 """
 from typing import NamedTuple
 
 import numpy as np
 
-from ._core import as_float_array, check_reduction, check_scalar, grad_like, reduction_backward
+from ._core import as_float_array, check_reduction, check_scalar, grad_like, ieee, reduction_backward
 
 __all__ = ["ctc_loss", "ctc_loss_backward"]
 
 
-# ----------------------------------------------------------------------------- argument checks
+# ----------------------------------------------------------------------------- the lattice
+def _lattice(args):
+    """The extended labels l' (N, S'), S' = 2·max L + 1, and the log-emissions on the lattice.
+
+    Returns (ext, em, skip): em[t, b, s] = lp[t, b, l'_s], but −inf for padded states
+    (s > 2L_b) and padded times (t ≥ T_b), so no path can use them; skip[b, s] is 0 where the
+    jump s−2 → s is allowed (l'_s ≠ l'_{s−2}) and −inf where it is not.
+    """
+    lp, labels = args.log_probs, args.labels
+    T, N, _ = lp.shape
+    S = 2 * labels.shape[1] + 1
+    ext = np.full((N, S), args.blank)                                         # l' = ∅ l_1 ∅ l_2 … ∅
+    ext[:, 1::2] = labels
+    two_back = np.pad(ext, ((0, 0), (2, 0)), constant_values=-1)[:, :S]      # l'_{s−2} (none for s < 2)
+    skip = np.where(ext != two_back, 0, -np.inf).astype(lp.dtype)
+    frames = np.arange(T)[:, None, None] < args.input_lengths[:, None]       # t < T_b
+    states = np.arange(S) <= 2 * args.target_lengths[:, None]                # s ≤ 2L_b
+    em = np.where(frames & states, lp[:, np.arange(N)[:, None], ext], -np.inf)
+    return ext, em, skip
+
+
+def _logsumexp3(a, b, c):
+    """log(eᵃ + eᵇ + eᶜ) elementwise, shifted by the max so nothing overflows or underflows."""
+    m = np.maximum(np.maximum(a, b), c)
+    m = np.where(np.isneginf(m), 0, m)  # all three −inf: keep −inf instead of −inf − (−inf) = nan
+    return m + np.log(np.exp(a - m) + np.exp(b - m) + np.exp(c - m))
+
+
+def _alpha(em, skip):
+    """log α_t(s) for every t (T, N, S'): the forward recursion of the module docstring."""
+    T, N, S = em.shape
+    # Two −inf columns in front make α_{t−1}(s−1) and α_{t−1}(s−2) plain slices.
+    alpha = np.full((T, N, S + 2), -np.inf, dtype=em.dtype)
+    alpha[0, :, 2:4] = em[0, :, :2]
+    for t in range(1, T):
+        prev = alpha[t - 1]
+        alpha[t, :, 2:] = em[t] + _logsumexp3(prev[:, 2:], prev[:, 1:-1], prev[:, :-2] + skip)
+    return alpha[:, :, 2:]
+
+
+def _nll(alpha, input_lengths, target_lengths):
+    """nll_b = −logsumexp(α_{T_b−1}(2L_b), α_{T_b−1}(2L_b−1)); T_b = 0 gives 0 if L_b = 0 else inf."""
+    rows = np.arange(alpha.shape[1])
+    last = np.maximum(input_lengths - 1, 0)
+    end_blank = alpha[last, rows, 2 * target_lengths]
+    end_label = np.where(target_lengths > 0, alpha[last, rows, np.maximum(2 * target_lengths - 1, 0)], -np.inf)
+    nll = -np.logaddexp(end_blank, end_label)
+    return np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0)).astype(alpha.dtype)
+
+
+def _beta_tilde(em, skip, input_lengths, target_lengths):
+    """log β̃_t(s) (T, N, S'): the backward recursion, leaving out the emission at t itself.
+
+    Leaving lp[t] out of β̃ makes the occupancy α_t(s)·β̃_t(s) exact even where lp = −inf
+    (α·β / y_t would be 0/0 there).
+    """
+    T, N, S = em.shape
+    rows, L = np.arange(N), target_lengths
+    last = np.full((N, S), -np.inf, dtype=em.dtype)   # β̃ at each sample's last frame T_b − 1:
+    last[rows, 2 * L] = 0                              # 0 in the two end states 2L_b and 2L_b − 1
+    last[rows[L > 0], 2 * L[L > 0] - 1] = 0
+    skip_ahead = np.pad(skip, ((0, 0), (0, 2)), constant_values=-np.inf)[:, 2:]  # the jump s → s+2
+    beta = np.full((T, N, S), -np.inf, dtype=em.dtype)
+    after = np.full((N, S + 2), -np.inf, dtype=em.dtype)  # lp[t+1, l'_s] + β̃_{t+1}(s), two −inf columns behind
+    for t in range(T - 1, -1, -1):
+        if t + 1 < T:
+            after[:, :S] = em[t + 1] + beta[t + 1]
+            beta[t] = _logsumexp3(after[:, :S], after[:, 1:S + 1], after[:, 2:] + skip_ahead)
+        beta[t] = np.where((input_lengths - 1 == t)[:, None], last, beta[t])
+    return beta
+
+
+def _occupancy(ext, alpha, beta, nll, n_classes):
+    """γ_t(c) = Σ_{s: l'_s = c} exp(α_t(s) + β̃_t(s) + nll): the posterior that frame t emits c.
+
+    (T, N, C); 0 on padded frames because α is −inf there. The blank, and a repeated label,
+    occupy several states, so the states are summed per class: a product with the one-hot
+    matrix of l', onehot[b, s, c] = [l'_s = c].
+    """
+    gamma = np.exp(alpha + beta + nll[:, None])                                    # γ_t(s), (T, N, S')
+    onehot = (ext[:, :, None] == np.arange(n_classes)).astype(gamma.dtype)        # (N, S', C)
+    return (gamma.transpose(1, 0, 2) @ onehot).transpose(1, 0, 2)                 # per b: (T, S') @ (S', C)
+
+
+def _forward(args):
+    """(ext, em, skip, α, nll) for checked arguments: the shared start of forward and backward."""
+    ext, em, skip = _lattice(args)
+    alpha = _alpha(em, skip)
+    return ext, em, skip, alpha, _nll(alpha, args.input_lengths, args.target_lengths)
+
+
+# ----------------------------------------------------------------------------- loss
+@ieee()
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """CTC loss: nll_b = −log Σ_{paths π → target_b} Π_{t<T_b} exp(log_probs[t, b, π_t]).
+
+    log_probs (T, N, C) or (T, C) unbatched; targets padded (N, S) or concatenated 1-D;
+    input_lengths T_b ≤ T and target_lengths L_b, one per sample. Computed with the α
+    recursion in log space (module docstring). `zero_infinity=True` replaces an infinite loss
+    (no alignment fits in T_b frames) by 0. Reduction: 'none' → nll (N,) (0-d unbatched),
+    'sum' → Σ_b nll_b, 'mean' → mean_b(nll_b / max(L_b, 1)).
+
+    log_probs need not be normalised: adding k to every entry lowers nll_b by T_b·k.
+    Unlike torch we check target values (torch reads arbitrary memory for a label ≥ C).
+    """
+    args = _prepare(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
+    *_, nll = _forward(args)
+    if args.zero_infinity:
+        nll = np.where(np.isposinf(nll), 0, nll)
+    return _reduce(nll, args)
+
+
+@ieee()
+def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_lengths, blank=0,
+                      reduction="mean", zero_infinity=False):
+    """∂loss/∂log_probs: the TRUE derivative of `ctc_loss`, −g_b·γ_t(c) for t < T_b, 0 after.
+
+    Derivative: lp[t, c] enters every path through a state s with l'_s = c at time t, so
+        ∂nll_b/∂lp[t, b, c] = −γ_t(c),  γ_t(c) = Σ_{s: l'_s = c} exp(α_t(s) + β̃_t(s) + nll_b)
+    (the posterior probability that the alignment emits c at t; Σ_c γ_t(c) = 1), and
+    g_b = ∂loss/∂nll_b is the upstream gradient, times 1/(N·max(L_b, 1)) for 'mean'.
+    An infinite nll_b (no alignment) gives nan for t < T_b, as torch; with zero_infinity the
+    whole sample's gradient is 0; T_b = 0 gives 0.
+
+    Gradient convention. torch's CTC backward returns this plus g_b·exp(lp[t, b, c]) for t < T_b
+    (pytorch issues #52241, #82545): its kernel folds in the log_softmax that is assumed to come
+    before it. We return the derivative of the function `ctc_loss` actually computes, so that
+    gradcheck passes on raw log_probs and the formula above is the whole story. Nothing changes
+    for training: a model feeds log_softmax outputs, and the log_softmax backward
+    dz = dlp − softmax(z)·Σ_c dlp removes any term proportional to exp(lp) = softmax(z) (because
+    Σ_c exp(lp) = 1), so both conventions give identical gradients for the logits. Where
+    lp = −inf our gradient is the exact 0, torch's is nan.
+    """
+    args = _prepare(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
+    g = _sample_grad(grad_output, args)
+    ext, em, skip, alpha, nll = _forward(args)
+    beta = _beta_tilde(em, skip, args.input_lengths, args.target_lengths)
+    grad = _occupancy(ext, alpha, beta, nll, args.log_probs.shape[2]) * -g[:, None]
+    grad = _without_alignment(grad, nll, args)
+    return grad_like(grad[:, 0] if args.unbatched else grad, log_probs)
+
+
+def _without_alignment(grad, nll, args):
+    """Where nll_b = inf (no alignment fits) the derivative is undefined: nan on the counted frames
+    t < T_b as in torch, or 0 with zero_infinity, which made that sample's loss the constant 0."""
+    counted = np.arange(grad.shape[0])[:, None] < args.input_lengths                   # (T, N)
+    fill = np.where(counted & (not args.zero_infinity), np.nan, 0).astype(grad.dtype)
+    return np.where(np.isposinf(nll)[:, None], fill[:, :, None], grad)
+
+
+def _reduce(nll, args):
+    if args.reduction == "none":
+        return nll.reshape(()) if args.unbatched else nll
+    if args.reduction == "sum":
+        return np.asarray(np.sum(nll, dtype=nll.dtype))
+    per_label = nll / np.maximum(args.target_lengths, 1).astype(nll.dtype)
+    return np.asarray(np.mean(per_label, dtype=nll.dtype))
+
+
+def _sample_grad(grad_output, args):
+    """g_b = ∂(reduced loss)/∂nll_b: the upstream gradient, over N·max(L_b, 1) for 'mean'."""
+    dtype = args.log_probs.dtype
+    n = args.labels.shape[0]
+    shape = () if args.unbatched else (n,)
+    g = np.broadcast_to(reduction_backward(grad_output, shape, args.reduction, dtype), shape).reshape(n)
+    if args.reduction == "mean":
+        g = g / np.maximum(args.target_lengths, 1).astype(dtype)
+    return g
+
+
+# ----------------------------------------------------------------------------- the preamble: argument checks
 class _CTCArgs(NamedTuple):
     log_probs: np.ndarray      # (T, N, C), a view of the caller's array
     labels: np.ndarray         # (N, max L) int64, padded with `blank`
@@ -143,183 +332,3 @@ def _labels(targets, target_lengths, n_classes, blank):
     if np.any(values == blank):
         raise ValueError(f"targets must not contain the blank label {blank}")
     return np.where(used, labels, blank).astype(np.int64)
-
-
-# ----------------------------------------------------------------------------- the lattice
-def _logsumexp3(a, b, c):
-    """log(eᵃ + eᵇ + eᶜ) elementwise, shifted by the max so nothing overflows or underflows."""
-    m = np.maximum(np.maximum(a, b), c)
-    m = np.where(np.isneginf(m), 0, m)  # all three −inf: keep −inf instead of −inf − (−inf) = nan
-    return m + np.log(np.exp(a - m) + np.exp(b - m) + np.exp(c - m))
-
-
-def _lattice(args):
-    """The extended labels l' (N, S'), S' = 2·max L + 1, and the log-emissions on the lattice.
-
-    Returns (ext, em, skip): em[t, b, s] = lp[t, b, l'_s], but −inf for padded states
-    (s > 2L_b) and padded times (t ≥ T_b), so no path can use them; skip[b, s] is 0 where the
-    jump s−2 → s is allowed (l'_s ≠ l'_{s−2}) and −inf where it is not.
-    """
-    lp, labels = args.log_probs, args.labels
-    T, N, _ = lp.shape
-    S = 2 * labels.shape[1] + 1
-    ext = np.full((N, S), args.blank, dtype=np.int64)
-    ext[:, 1::2] = labels
-    skip = np.full((N, S), -np.inf, dtype=lp.dtype)
-    skip[:, 2:][ext[:, 2:] != ext[:, :-2]] = 0
-    em = lp[:, np.arange(N)[:, None], ext]                                      # (T, N, S)
-    valid = (np.arange(T)[:, None, None] < args.input_lengths[:, None]) & (
-        np.arange(S) <= 2 * args.target_lengths[:, None]
-    )
-    np.copyto(em, -np.inf, where=~valid)  # em is a fresh gather, masking in place saves a copy
-    return ext, em, skip
-
-
-def _alpha(em, skip):
-    """log α_t(s) for every t (T, N, S'): the forward recursion of the module docstring."""
-    T, N, S = em.shape
-    # Two −inf columns in front make α_{t−1}(s−1) and α_{t−1}(s−2) plain slices.
-    alpha = np.full((T, N, S + 2), -np.inf, dtype=em.dtype)
-    alpha[0, :, 2:4] = em[0, :, :2]
-    for t in range(1, T):
-        prev = alpha[t - 1]
-        alpha[t, :, 2:] = em[t] + _logsumexp3(prev[:, 2:], prev[:, 1:-1], prev[:, :-2] + skip)
-    return alpha[:, :, 2:]
-
-
-def _beta_tilde(em, skip, input_lengths, target_lengths):
-    """log β̃_t(s) (T, N, S'): the backward recursion, excluding the emission at t itself.
-
-    Leaving lp[t] out of β̃ makes the occupancy α_t(s)·β̃_t(s) exact even where lp = −inf
-    (α·β / y_t would be 0/0 there).
-    """
-    T, N, S = em.shape
-    end = np.full((N, S), -np.inf, dtype=em.dtype)     # β̃ at each sample's last step T_b − 1
-    rows = np.arange(N)
-    end[rows, 2 * target_lengths] = 0
-    end[rows[target_lengths > 0], 2 * target_lengths[target_lengths > 0] - 1] = 0
-    skip_next = np.full((N, S), -np.inf, dtype=em.dtype)  # the jump s → s+2 is the skip into s+2
-    skip_next[:, :-2] = skip[:, 2:]
-    beta = np.empty_like(em)
-    after = np.full((N, S + 2), -np.inf, dtype=em.dtype)  # lp[t+1, l'_s] + β̃_{t+1}(s), padded
-    for t in range(T - 1, -1, -1):
-        beta[t] = _logsumexp3(after[:, :-2], after[:, 1:-1], after[:, 2:] + skip_next)
-        ends = input_lengths - 1 == t  # samples whose last step is t start from `end` instead
-        beta[t, ends] = end[ends]
-        np.add(em[t], beta[t], out=after[:, :-2])
-    return beta
-
-
-def _nll(alpha, input_lengths, target_lengths):
-    """nll_b = −logsumexp(α_{T_b−1}(2L_b), α_{T_b−1}(2L_b−1)); T_b = 0 gives 0 if L_b = 0 else inf."""
-    rows = np.arange(alpha.shape[1])
-    last = np.maximum(input_lengths - 1, 0)
-    end_blank = alpha[last, rows, 2 * target_lengths]
-    end_label = np.where(target_lengths > 0, alpha[last, rows, np.maximum(2 * target_lengths - 1, 0)], -np.inf)
-    nll = -np.logaddexp(end_blank, end_label)
-    return np.where(input_lengths > 0, nll, np.where(target_lengths > 0, np.inf, 0)).astype(alpha.dtype)
-
-
-def _forward(args):
-    """(ext, em, skip, α, nll) for checked arguments: the shared start of forward and backward."""
-    ext, em, skip = _lattice(args)
-    alpha = _alpha(em, skip)
-    return ext, em, skip, alpha, _nll(alpha, args.input_lengths, args.target_lengths)
-
-
-def _occupancy(ext, alpha, beta, nll, n_classes):
-    """γ_t(c) = Σ_{s: l'_s = c} exp(α_t(s) + β̃_t(s) + nll): the posterior that time t emits c.
-
-    (T, N, C); 0 on padded times because α is −inf there. A repeated label or the blank
-    occupies several states, so the states are summed per class: a product with the one-hot
-    matrix of l', onehot[b, s, c] = [l'_s = c], one small matrix multiplication per sample.
-    The per-state posteriors are computed in `beta`'s memory (β̃ is used up).
-    """
-    gamma = np.add(alpha, beta, out=beta)
-    gamma += nll[:, None]
-    np.exp(gamma, out=gamma)
-    onehot = (ext[:, :, None] == np.arange(n_classes)).astype(gamma.dtype)     # (N, S', C)
-    T, N, _ = gamma.shape
-    out = np.empty((T, N, n_classes), dtype=gamma.dtype)
-    # per sample b: (T, S') @ (S', C), written straight into the (T, N, C) layout
-    np.matmul(gamma.transpose(1, 0, 2), onehot, out=out.transpose(1, 0, 2))
-    return out
-
-
-# ----------------------------------------------------------------------------- loss
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
-    """CTC loss: nll_b = −log Σ_{paths π → target_b} Π_{t<T_b} exp(log_probs[t, b, π_t]).
-
-    log_probs (T, N, C) or (T, C) unbatched; targets padded (N, S) or concatenated 1-D;
-    input_lengths T_b ≤ T and target_lengths L_b, one per sample. Computed with the α
-    recursion in log space (module docstring). `zero_infinity=True` replaces an infinite loss
-    (no alignment fits in T_b steps) by 0. Reduction: 'none' → nll (N,) (0-d unbatched),
-    'sum' → Σ_b nll_b, 'mean' → mean_b(nll_b / max(L_b, 1)).
-
-    log_probs need not be normalised: adding c to every entry lowers nll_b by T_b·c.
-    Unlike torch we check target values (torch reads arbitrary memory for a label ≥ C).
-    """
-    args = _prepare(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        *_, nll = _forward(args)
-    if args.zero_infinity:
-        nll = np.where(np.isposinf(nll), 0, nll).astype(nll.dtype)
-    return _reduce(nll, args)
-
-
-def _reduce(nll, args):
-    if args.reduction == "none":
-        return nll.reshape(()) if args.unbatched else nll
-    if args.reduction == "sum":
-        return np.asarray(np.sum(nll, dtype=nll.dtype))
-    per_label = nll / np.maximum(args.target_lengths, 1).astype(nll.dtype)
-    return np.asarray(np.mean(per_label, dtype=nll.dtype))
-
-
-def _sample_grad(grad_output, args, dtype):
-    """g_b = ∂(reduced loss)/∂nll_b: the upstream gradient, over N·max(L_b, 1) for 'mean'."""
-    n = args.labels.shape[0]
-    shape = () if args.unbatched else (n,)
-    g = np.broadcast_to(reduction_backward(grad_output, shape, args.reduction, dtype), shape).reshape(n)
-    if args.reduction == "mean":
-        g = g / np.maximum(args.target_lengths, 1).astype(dtype)
-    return g
-
-
-def ctc_loss_backward(grad_output, log_probs, targets, input_lengths, target_lengths, blank=0,
-                      reduction="mean", zero_infinity=False):
-    """∂loss/∂log_probs: the TRUE derivative of `ctc_loss`, −g_b·γ_t(c) for t < T_b, 0 after.
-
-    Derivative: lp[t, c] enters every path through a state s with l'_s = c at time t, so
-        ∂nll_b/∂lp[t, b, c] = −γ_t(c),  γ_t(c) = Σ_{s: l'_s = c} exp(α_t(s) + β̃_t(s) + nll_b)
-    (the posterior probability that the alignment emits c at t; Σ_c γ_t(c) = 1), and
-    g_b = ∂loss/∂nll_b is the upstream gradient, times 1/(N·max(L_b, 1)) for 'mean'.
-    An infinite nll_b (no alignment) gives nan for t < T_b, as torch; with zero_infinity the
-    whole sample's gradient is 0; T_b = 0 gives 0.
-
-    Gradient convention. torch's CTC backward returns this plus g_b·exp(lp[t, b, c]) for t < T_b
-    (pytorch issues #52241, #82545): its kernel folds in the log_softmax that is assumed to come
-    before it. We return the derivative of the function `ctc_loss` actually computes, so that
-    gradcheck passes on raw log_probs and the formula above is the whole story. Nothing changes
-    for training: a model feeds log_softmax outputs, and the log_softmax backward
-    dz = dlp − softmax(z)·Σ_c dlp removes any term proportional to exp(lp) = softmax(z) (because
-    Σ_c exp(lp) = 1), so both conventions give identical gradients for the logits. Where
-    lp = −inf our gradient is the exact 0, torch's is nan.
-    """
-    args = _prepare(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity)
-    dtype = args.log_probs.dtype
-    T, N, C = args.log_probs.shape
-    g = _sample_grad(grad_output, args, dtype)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ext, em, skip, alpha, nll = _forward(args)
-        beta = _beta_tilde(em, skip, args.input_lengths, args.target_lengths)
-        del em  # the lattice's emissions are done with: free them before the gradient is allocated
-        grad = _occupancy(ext, alpha, beta, nll, C)
-        grad *= -g[:, None]
-    # No alignment: the loss is inf and its derivative undefined (nan) on the counted steps,
-    # unless zero_infinity has replaced the loss by the constant 0.
-    no_alignment = np.isposinf(nll)
-    if no_alignment.any():
-        counted = np.arange(T)[:, None] < args.input_lengths[no_alignment]       # (T, such samples)
-        grad[:, no_alignment] = np.where(counted & (not args.zero_infinity), np.nan, 0)[:, :, None]
-    return grad_like(grad.reshape(T, C) if args.unbatched else grad, log_probs)
