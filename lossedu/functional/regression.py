@@ -92,16 +92,18 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- the preamble
-def _prepare(input, target, weight, size_average, reduce, reduction, *, warn=True, bool_target=True,
-             int_input=True):
-    """The preamble of a regression loss: return (x, d, w, reduction).
+def _prepare(loss, input, target, weight, size_average, reduce, reduction, *, warn=True):
+    """The preamble of regression loss `loss`: return (x, d, w, reduction).
 
     x is input as a float array; d = x − target, broadcast, in torch's promoted dtype; w is None or
     the weight (input's shape, its own dtype); reduction is resolved from the legacy
-    `size_average`/`reduce` and checked. `bool_target=False` where torch subtracts in Python,
-    which refuses a bool tensor; `int_input=False` where torch writes the result in the input's
-    dtype (huber), so an integer input cannot hold it.
+    `size_average`/`reduce` and checked. `warn=False` in a backward: the forward has warned.
+    torch's rules that differ between the losses: l1 (and a weighted mse) subtract in Python,
+    which refuses a bool target; huber writes its result in the input's dtype, so an integer
+    input cannot hold it (the others compute an integer input in the float target's dtype).
     """
+    bool_target = not (loss == "l1_loss" or (loss == "mse_loss" and weight is not None))
+    int_input = loss != "huber_loss"
     reduction = legacy_reduction(size_average, reduce, reduction)
     x = np.asarray(input)
     t = np.asarray(target)
@@ -202,7 +204,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     With `weight` (input's shape), ℓ = w·z and 'mean' is Σ w·z / Σ w.
     Reference: torch.nn.functional.l1_loss.
     """
-    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction, bool_target=False)
+    x, d, w, reduction = _prepare("l1_loss", input, target, weight, size_average, reduce, reduction)
     z = np.abs(d)
     return _reduce(z, w, reduction)
 
@@ -213,9 +215,9 @@ def l1_loss_backward(grad_output, input, target, size_average=None, reduce=None,
 
     The size of the pull never shrinks: a point 0.01 away pulls as hard as a point 100 away.
     """
-    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction,
-                                  warn=False, bool_target=False)
-    norm, g = _upstream(grad_output, d, w, reduction, fused=False)
+    x, d, w, reduction = _prepare("l1_loss", input, target, weight, size_average, reduce, reduction,
+                                  warn=False)
+    norm, g = _upstream(grad_output, d, w, reduction, fused=False)  # torch's autograd: g/N, norm = 1
     return grad_like(norm * torch_sign(d) * g, x)
 
 
@@ -229,8 +231,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     With `weight` (input's shape), ℓ = w·d² and 'mean' is Σ w·d² / Σ w.
     Reference: torch.nn.functional.mse_loss.
     """
-    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction,
-                                  bool_target=weight is None)
+    x, d, w, reduction = _prepare("mse_loss", input, target, weight, size_average, reduce, reduction)
     loss = d * d
     return _reduce(loss, w, reduction)
 
@@ -238,8 +239,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 @ieee()
 def mse_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """∂ℓ/∂input = 2d: the pull grows with the error. With 'mean': (2/N)·d·g."""
-    x, d, w, reduction = _prepare(input, target, weight, size_average, reduce, reduction,
-                                  warn=False, bool_target=weight is None)
+    x, d, w, reduction = _prepare("mse_loss", input, target, weight, size_average, reduce, reduction,
+                                  warn=False)
     norm, g = _upstream(grad_output, d, w, reduction)
     return grad_like(2 * norm * d * g, x)
 
@@ -271,8 +272,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     beta = _threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
     if beta == 0:
         return l1_loss(input, target, size_average, reduce, reduction)
-    x, d, _, reduction = _prepare(input, target, None, size_average, reduce, reduction)
-    if _branches_needed(beta, d.dtype):
+    x, d, _, reduction = _prepare("smooth_l1_loss", input, target, None, size_average, reduce, reduction)
+    if _branches_needed(beta, d.dtype):  # β is 0 or beyond √(2·max) in d's dtype
         return apply_reduction(_smooth_l1_branches(d, beta)[0], reduction)
     slope = np.clip(d / beta, -1, 1)
     loss = slope * (d - 0.5 * beta * slope)
@@ -288,8 +289,9 @@ def smooth_l1_loss_backward(grad_output, input, target, size_average=None, reduc
     beta = _threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
     if beta == 0:
         return l1_loss_backward(grad_output, input, target, size_average, reduce, reduction)
-    x, d, _, reduction = _prepare(input, target, None, size_average, reduce, reduction, warn=False)
-    if _branches_needed(beta, d.dtype):
+    x, d, _, reduction = _prepare("smooth_l1_loss", input, target, None, size_average, reduce, reduction,
+                                  warn=False)
+    if _branches_needed(beta, d.dtype):  # β is 0 or beyond √(2·max) in d's dtype
         slope = _smooth_l1_branches(d, beta)[1]
     else:
         slope = np.clip(d / beta, -1, 1)
@@ -312,10 +314,11 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     Parameter" (1964).
     """
     delta = _threshold(delta, "delta", "huber_loss", allow_zero=False)
-    x, d, w, reduction = _prepare(input, target, weight, None, None, reduction, int_input=False)
+    x, d, w, reduction = _prepare("huber_loss", input, target, weight, None, None, reduction)
     psi = np.clip(d, -delta, delta)
     loss = psi * (d - 0.5 * psi)
-    return _reduce(loss.astype(x.dtype, copy=False), w, reduction, mean_over_weights=False)
+    loss = loss.astype(x.dtype, copy=False)  # torch returns huber in the input's dtype
+    return _reduce(loss, w, reduction, mean_over_weights=False)  # weighted 'mean': Σ w·ℓ / N
 
 
 @ieee()
@@ -326,7 +329,7 @@ def huber_loss_backward(grad_output, input, target, reduction="mean", delta=1.0,
     here that case gets the gradient of the same forward (computed in the promoted dtype).
     """
     delta = _threshold(delta, "delta", "huber_loss", allow_zero=False)
-    x, d, w, reduction = _prepare(input, target, weight, None, None, reduction, warn=False, int_input=False)
+    x, d, w, reduction = _prepare("huber_loss", input, target, weight, None, None, reduction, warn=False)
     psi = np.clip(d, -delta, delta)
-    norm, g = _upstream(grad_output, d, w, reduction, mean_over_weights=False)
+    norm, g = _upstream(grad_output, d, w, reduction, mean_over_weights=False)  # weighted: w/N
     return grad_like(norm * psi * g, x)
