@@ -276,6 +276,7 @@ class Interactive(W.VBox):
     """
 
     debounce_ms = 150.0
+    width_px = 880  # a JupyterLab notebook's output area, beside the side bar
 
     def __init__(self, plot_fn, controls):
         self.plot_fn = plot_fn
@@ -334,6 +335,7 @@ class Interactive(W.VBox):
         if self.figure is not None:
             self.rebuilds += 1
         self.figure = fig
+        _fit_width(fig, self.width_px)
         if self.canvas is None:
             self.canvas = _live_canvas(fig)
             self.children = [*self.controls.values(), self.canvas]
@@ -453,6 +455,14 @@ def _is_fig_and_update(result):
             and callable(result[1]))
 
 
+def _fit_width(fig, width_px):
+    """Lower the figure's dpi so that it is at most `width_px` wide on screen (a canvas, unlike an
+    <img>, is not shrunk to fit the cell); everything scales together, as the static PNG did."""
+    dpi = min(fig.dpi, width_px / fig.get_figwidth())
+    fig.set_dpi(dpi)
+    fig._original_dpi = dpi  # what the web canvas multiplies by the screen's device pixel ratio
+
+
 def _live_canvas(fig):
     """An ipympl canvas for `fig` (JupyterLab's interactive matplotlib widget), without switching
     the global matplotlib backend: the notebook keeps `%matplotlib inline` for its static figures."""
@@ -464,8 +474,8 @@ def _live_canvas(fig):
     with warnings.catch_warnings():  # ipympl's toolbar passes the canvas on to traitlets, which warns
         warnings.simplefilter("ignore", DeprecationWarning)
         FigureManager(canvas, 0)  # the web canvas needs a manager to send its frames through
-    canvas.header_visible = canvas.footer_visible = canvas.resizable = False
-    canvas.toolbar_visible = False
+    canvas.header_visible = canvas.footer_visible = False
+    canvas.toolbar_visible = False  # the controls are the interface; zoom would fight the limits
     return canvas
 
 
@@ -525,7 +535,7 @@ def _structure(fig):
             None if legend is None else len(legend.get_texts()),
         ))
     return (tuple(axes), len(fig.texts), tuple(len(legend.get_texts()) for legend in fig.legends),
-            tuple(fig.get_size_inches()), tuple(_structure(sub) for sub in getattr(fig, "subfigs", [])))
+            tuple(_structure(sub) for sub in getattr(fig, "subfigs", [])))
 
 
 def _collection_kind(collection):
@@ -591,8 +601,8 @@ def _sync_axes(dst, src):
         _sync_collection(d, s)
     for d, s in zip(dst.images, src.images):
         d.set_data(s.get_array())
-        d.set_extent(s.get_extent())
-        d.set_cmap(s.get_cmap())
+        if tuple(d.get_extent()) != tuple(s.get_extent()):
+            d.set_extent(s.get_extent())
         _sync_clim(d, s)
     for d, s in zip(dst.patches, src.patches):
         if type(s).__name__ == "Rectangle":
@@ -630,8 +640,9 @@ def _sync_collection(d, s):
     elif kind == "PathCollection":
         d.set_offsets(s.get_offsets())
         d.set_sizes(s.get_sizes())
-    else:
-        d.set_paths(s.get_paths())
+    else:  # fill_between and other polygons, line collections: take the new paths as they are
+        d._paths = list(s.get_paths())  # (their set_paths wants vertices and would close them again)
+        d.stale = True
     if kind != "Quiver":
         if s.get_array() is not None and kind != "QuadMesh":
             d.set_array(s.get_array())
@@ -647,7 +658,8 @@ def _sync_collection(d, s):
 def _sync_clim(d, s):
     automatic = s.norm.vmin is None or s.norm.vmax is None
     s.autoscale_None()  # an image built with vmin=vmax=None gets its limits from its data here
-    d.set_cmap(s.get_cmap())
+    if d.get_cmap().name != s.get_cmap().name:  # (each set_ redraws a colourbar: only when needed)
+        d.set_cmap(s.get_cmap())
     clim = _steady_limits(d.get_clim(), s.get_clim(), automatic, getattr(s.norm, "_scale", None) or "linear")
     if tuple(clim) != tuple(d.get_clim()):
         d.set_clim(*clim)

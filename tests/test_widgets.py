@@ -244,3 +244,18 @@ def test_an_executed_notebook_keeps_a_png_of_each_widget(tmp_path):
     import base64
 
     assert base64.b64decode(data["image/png"])[:8] == PNG
+
+
+def test_filled_areas_follow_the_data():
+    def draw(top):
+        fig = Figure()
+        ax = fig.subplots()
+        x = np.linspace(0, 1, 5)
+        ax.fill_between(x, 0, top * x)
+        return fig
+
+    ui = plot.interactive(draw, top=(1.0, 3.0, 0.5, 1.0))
+    area = ui.figure.axes[0].collections[0]
+    ui.controls["top"].value = 2.0
+    assert ui.rebuilds == 0 and ui.figure.axes[0].collections[0] is area
+    assert np.isclose(area.get_paths()[0].vertices[:, 1].max(), 2.0)
