@@ -2,44 +2,70 @@
 
 The input has the class axis at 1 — shape (N, C) or (N, C, d1, …, dK) — or is a single
 unbatched sample of shape (C). Write i for one item (a sample, or a sample at one spatial
-position), t_i for its class index, w_c for the class weight (1 when `weight` is None) and
-m_i = [t_i ≠ ignore_index] for "this item counts".
+position), z for logits, lsm = log_softmax(z), s = softmax(z) = exp(lsm), y_i for the item's
+class, w_c for the class weight (1 when `weight` is None), m_i = [y_i ≠ ignore_index] for
+"this item counts" and w_y = m_i·w[y_i].
 
-    log_softmax   lsm_ic = x_ic − log Σ_k exp(x_ik)          (computed stably, max subtracted)
-    nll_loss      ℓ_i = −w[t_i]·x[i, t_i]·m_i                (x holds log-probabilities)
+    log_softmax   lsm_c = z_c − log Σ_k exp(z_k)          (computed with the maximum subtracted)
+    nll_loss      ℓ_i = −w_y·x[i, y_i]                       (x holds log-probabilities)
     cross_entropy index targets, label smoothing ε:
-                  ℓ_i = (1−ε)·(−w[t_i]·lsm[i, t_i])·m_i + (ε/C)·(−Σ_c w_c·lsm_ic)·m_i
-                  probability targets p (same shape as input), q = (1−ε)·p + ε/C:
+                  ℓ_i = (1−ε)·(−w_y·lsm[i, y_i]) + (ε/C)·(−Σ_c w_c·lsm_ic)·m_i
+                  probability targets p (the input's shape), q = (1−ε)·p + ε/C:
                   ℓ_i = −Σ_c w_c·q_ic·lsm_ic
 
 Reductions: 'none' gives ℓ of shape (), (N) or (N, d1, …, dK); 'sum' gives Σℓ; 'mean' gives
-Σℓ / Σ_i m_i·w[t_i] for index targets (a weighted average: every counted item contributes its
-class weight to the denominator) but Σℓ / (N·d1⋯dK) for probability targets.
+Σℓ / W with W = Σ_i w_y for index targets (a weighted average: every counted item brings its
+class weight to the denominator) but W = N·d1⋯dK for probability targets.
 
-Gradients go to the input only. With s = softmax(x) = exp(lsm), the chain rule through
-log_softmax turns a gradient G with respect to lsm into G − s·Σ_c G_c, which gives
+Gradients go to the input only. The chain rule through log_softmax turns a gradient G with
+respect to lsm into G − s·Σ_c G_c, which gives
 
-    nll_loss       ∂ℓ_i/∂x_ic = −w[t_i]·[c = t_i]·m_i
-    cross_entropy  index:  (1−ε)·w[t_i]·(s_ic − [c = t_i])·m_i + (ε/C)·(s_ic·Σ_k w_k − w_c)·m_i
+    nll_loss       ∂ℓ_i/∂x_ic = −w_y·[c = y_i]
+    cross_entropy  index:  (1−ε)·w_y·(s_ic − [c = y_i]) + (ε/C)·(s_ic·Σ_k w_k − w_c)·m_i
                    probability:  s_ic·Σ_k w_k·q_ik − w_c·q_ic
 
-each divided by the 'mean' denominator where that reduction is used.
+each times ∂L/∂ℓ_i: the upstream gradient g, divided by W for 'mean'.
+
+Every public function starts with one call, `_prepare`, that checks the arguments the way torch
+does and returns them batched, with the class axis kept as length 1 in every per-item array so
+that per-item and per-class arrays broadcast against each other. The lectures do not show it.
+
+Matching torch at the edges
+---------------------------
+- A target of the input's exact shape holds probabilities; any other shape holds class indices
+  (int64, or uint8 where torch's kernels take it: (C) and (N, C) inputs, and not for the gather
+  torch does for a weighted, smoothed 'mean').
+- Ignored items get y = −1 (they match no class), so their one-hot row is zero and their
+  gradient is exactly 0, even when 'mean' divides by W = 0 (torch: a nan loss, a zero gradient).
+  A zero weight sum with counted items gives 0/0 = nan at those items, as in torch.
+- ε = 0 adds no smoothing term at all (a −inf logit makes that term +inf); ε/C is inf for C = 0
+  (torch divides in C++ doubles), which makes the loss nan where torch's is.
+- cross_entropy reduces its two terms separately and then mixes them, in torch's order.
+- float16: log_softmax and softmax compute in float32 (torch's opmath) and log_softmax rounds
+  its result to float16 once; the gradients are formed from that float32 softmax and rounded
+  once. Sums and means of float16 losses are accumulated in float32 and the total rounded to
+  float16 before 'mean' divides it, so a total beyond 65 504 is inf, as torch's.
+- A K-dim input with no classes but some positions is refused: torch cannot view it as
+  (N, C, 1, −1).
 
 Reference: torch.nn.functional.nll_loss / cross_entropy (torch 2.13); Szegedy et al.,
 "Rethinking the Inception Architecture for Computer Vision" (2016) for label smoothing.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import NamedTuple
 
 import numpy as np
 
 from ._core import (
-    ieee,
+    accumulator,
     as_float_array,
     check_grad_output,
     check_scalar,
+    grad_like,
+    ieee,
     resolve_reduction,
     result_dtype,
 )
@@ -56,46 +82,81 @@ __all__ = [
 # ----------------------------------------------------------------------------- log-softmax
 @ieee()
 def log_softmax(x, axis=-1):
-    """lsm = x − max(x) − log Σ exp(x − max(x)) along `axis`: log of the softmax probabilities.
+    """lsm = z − max(z) − log Σ exp(z − max(z)) along `axis`, for logits z = x: log of the softmax.
 
-    Subtracting the row maximum first means exp never overflows (logits of ±1e4 are fine) and
-    the largest term of the sum is exp(0) = 1, so the log never sees 0. As in torch, a row
-    holding +inf or nan, or only −inf, comes out all nan.
+    Subtracting the maximum first means exp never overflows (logits of ±1e4 are fine) and the
+    largest term of the sum is exp(0) = 1, so the log never sees 0. As in torch, a row holding
+    +inf or nan, or only −inf, comes out all nan.
     """
-    x = as_float_array(x, "x")
-    # `initial` keeps an empty class axis legal; it never changes a non-empty maximum.
-    shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=x.dtype))
-    return shifted
+    z = _opmath(as_float_array(x, "x"))
+    shifted = z - np.max(z, axis=axis, keepdims=True, initial=-np.inf)
+    lsm = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return lsm.astype(np.asarray(x).dtype, copy=False)
 
 
-def _log_softmax_backward(grad, lsm, axis):
-    """∂L/∂x = G − softmax·Σ_c G_c for G = ∂L/∂lsm, since ∂lsm_k/∂x_c = [k = c] − s_c.
-
-    softmax is recovered as exp(lsm), as torch does, so a nan row stays nan. Both arrays are
-    the caller's own temporaries, used up here: the result is written over `grad` (and the
-    softmax over `lsm`), so the chain rule allocates nothing of the input's size.
-    """
-    total = np.sum(grad, axis=axis, keepdims=True, dtype=grad.dtype)
-    s = np.exp(lsm, out=lsm)
-    s *= total
-    return np.subtract(grad, s, out=grad)
+def _softmax(z, axis):
+    """s = exp(lsm), recovered from log_softmax as torch's backward does (float16's in float32)."""
+    return np.exp(_opmath(log_softmax(z, axis)))
 
 
-@ieee()
-def _log_softmax_at(x, index):
-    """log_softmax(x, axis=1) at one class per item, index (N, d1..dK): shaped like index.
-
-    The same arithmetic as `log_softmax` (so the same numbers), but the last subtraction is
-    done only where it is needed, and exp overwrites the shifted logits once they are read.
-    """
-    shifted = x - np.max(x, axis=1, keepdims=True, initial=-np.inf)
-    at = _take(shifted, index)
-    log_total = np.log(np.sum(np.exp(shifted, out=shifted), axis=1, dtype=x.dtype))
-    return at - log_total
+def _opmath(z):
+    """float16 as float32, the precision torch computes half-precision softmaxes in (others as they are)."""
+    return z.astype(np.float32) if z.dtype == np.float16 else z
 
 
-# ----------------------------------------------------------------------------- argument checks
+def _log_softmax_backward(G, lsm, axis):
+    """∂L/∂z_c = G_c − s_c·Σ_k G_k for G = ∂L/∂lsm, since ∂lsm_k/∂z_c = [k = c] − s_c."""
+    s = np.exp(lsm)
+    return G - s * np.sum(G, axis=axis, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- the preamble
+class _Problem(NamedTuple):
+    """A checked problem, batched: x is (N, C, d1..dK); per-item arrays are (N, 1, d1..dK)."""
+
+    x: np.ndarray  # the input: log-probabilities for nll_loss, logits z for cross_entropy
+    y: np.ndarray | None  # class indices, −1 for an ignored item (index targets)
+    m: np.ndarray | None  # m_i = [y_i ≠ ignore_index] (index targets)
+    w_y: np.ndarray | None  # m_i·w[y_i] (index targets)
+    p: np.ndarray | None  # the target distribution (probability targets), else None
+    w: np.ndarray  # (1, C, 1..) class weights, ones when `weight` is None
+    C: int  # the number of classes
+    eps: float  # label smoothing ε
+    eps_c: float  # ε/C, what label smoothing gives every class (inf for C = 0, as in torch)
+    W: object  # the 'mean' denominator: Σ_i w_y, or the number of items
+    reduction: str
+    items: tuple  # the shape of the 'none' result
+    dtype: np.dtype  # the result's dtype
+
+
+def _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing=0.0,
+             *, allow_probabilities=False, backward=False):
+    """Check the arguments as torch does; return a `_Problem`. Not shown in the lectures."""
+    reduction = resolve_reduction(size_average, reduce, reduction)
+    eps = _check_label_smoothing(label_smoothing)
+    x, unbatched = _batched_input(input)
+    C = x.shape[1]
+    eps_c = eps / C if C else (math.inf if eps else math.nan)
+    items = () if unbatched else (x.shape[0],) + x.shape[2:]
+    ignore_index = _check_ignore_index(ignore_index)
+    if allow_probabilities and np.shape(target) == np.shape(input):
+        p = _probability_target(target, x, unbatched, ignore_index)
+        w = _class_weight(weight, C)
+        dtype = result_dtype(x, p, w)
+        w = np.ones(C, dtype=x.dtype) if w is None else w
+        n_items = x.size // C if x.size else 0
+        return _Problem(x, None, None, None, p, _class_view(w, x.ndim), C, eps, eps_c, n_items, reduction,
+                        items, dtype)
+    _check_k_dim_classes(x)
+    w = _class_weight(weight, C, x.dtype)
+    y, m = _index_target(target, x, unbatched, ignore_index)
+    _check_index_dtype(target, x, eps, weight, reduction, unbatched, m, backward)
+    w = np.ones(C, dtype=x.dtype) if w is None else w
+    w_y = np.where(m, w[np.maximum(y, 0)] if C else 0, 0).astype(x.dtype)
+    W = np.asarray(np.sum(w_y, dtype=accumulator(x.dtype)), dtype=x.dtype)
+    return _Problem(x, y, m, w_y, None, _class_view(w, x.ndim), C, eps, eps_c, W, reduction, items, x.dtype)
+
+
 def _batched_input(input):
     """`input` as a float array with a batch axis: (C) → (1, C); returns (x, unbatched)."""
     x = as_float_array(input, "input")
@@ -104,6 +165,15 @@ def _batched_input(input):
             "input must have 1 or more dimensions: (C), (N, C) or (N, C, d1, ..., dK); got a 0-d array"
         )
     return (x[None], True) if x.ndim == 1 else (x, False)
+
+
+def _check_k_dim_classes(x):
+    """torch views a 3-D or ≥ 5-D input as (N, C, 1, −1): impossible with C = 0 and some positions."""
+    if x.ndim in (3,) + tuple(range(5, 33)) and x.shape[1] == 0 and x.shape[0] and math.prod(x.shape[2:]):
+        raise ValueError(
+            f"input of shape {x.shape} has no classes (axis 1 is empty) but {math.prod(x.shape[2:])} "
+            "positions per sample; torch refuses it"
+        )
 
 
 def _check_ignore_index(ignore_index):
@@ -141,12 +211,16 @@ def _class_weight(weight, n_classes, dtype=None):
     return w
 
 
-def _index_target(target, x, unbatched, ignore_index):
-    """Check class-index targets; return (t, keep) of shape (N, d1..dK).
+def _class_view(w, ndim):
+    """The (C,) weight reshaped to broadcast along axis 1 of an ndim-dimensional array."""
+    return w.reshape((1, -1) + (1,) * (ndim - 2))
 
-    t holds the targets with ignored items replaced by class 0, so that it can index safely;
-    keep is m_i = [t_i ≠ ignore_index]. Ignored items are skipped before the range check,
-    so ignore_index may be any integer, even one ≥ C.
+
+def _index_target(target, x, unbatched, ignore_index):
+    """Check class-index targets; return (y, m) of shape (N, 1, d1..dK).
+
+    y holds the targets with ignored items set to −1 (no class); m is [t_i ≠ ignore_index].
+    Ignored items are skipped before the range check, so ignore_index may be any integer.
     """
     t = np.asarray(target)
     if t.dtype not in (np.int64, np.uint8):
@@ -167,314 +241,169 @@ def _index_target(target, x, unbatched, ignore_index):
                 f"target of class indices must have shape {expected} for input of shape {x.shape} "
                 f"(input without its class axis 1), got target shape {t.shape}"
             )
-    t = t.reshape(expected).astype(np.int64, copy=False)
-    keep = t != ignore_index
+    t = t.reshape(expected[:1] + (1,) + expected[1:]).astype(np.int64, copy=False)
+    m = t != ignore_index
     n_classes = x.shape[1]
-    bad = keep & ((t < 0) | (t >= n_classes))
+    bad = m & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(
             f"target {t[bad][0]} is out of bounds: class indices must be in [0, {n_classes - 1}] "
             f"or equal ignore_index ({ignore_index})"
         )
-    return np.where(keep, t, 0), keep
+    return np.where(m, t, -1), m
 
 
-# ----------------------------------------------------------------------------- index targets
-class _IndexProblem(NamedTuple):
-    """A checked index-target problem, everything batched: x is (N, C, d1..dK)."""
-
-    x: np.ndarray  # input (log-probabilities for nll, logits for cross_entropy)
-    t: np.ndarray  # (N, d1..dK) class indices, ignored items set to 0
-    keep: np.ndarray  # (N, d1..dK) m_i, False where the target is ignore_index
-    w: np.ndarray | None  # (C,) class weights
-    w_t: np.ndarray  # (N, d1..dK) m_i·w[t_i]: each item's share of the 'mean' denominator
-    total: np.ndarray  # Σ_i m_i·w[t_i], the 'mean' denominator
-    reduction: str
-    unbatched: bool
-
-
-def _index_problem(input, target, weight, ignore_index, reduction):
-    x, unbatched = _batched_input(input)
-    ignore_index = _check_ignore_index(ignore_index)
-    w = _class_weight(weight, x.shape[1], x.dtype)
-    t, keep = _index_target(target, x, unbatched, ignore_index)
-    w_t = keep.astype(x.dtype) if w is None else np.where(keep, _take(w, t), 0).astype(x.dtype)
-    return _IndexProblem(x, t, keep, w, w_t, np.sum(w_t, dtype=x.dtype), reduction, unbatched)
+def _check_index_dtype(target, x, eps, weight, reduction, unbatched, m, backward):
+    """uint8 class indices only where torch's kernels take them; and the (1,) unbatched form."""
+    t = np.asarray(target)
+    # torch's forward sums an empty target before it looks at the dtype; its backward does not
+    if t.dtype == np.uint8 and x.ndim > 2 and (t.size or reduction == "none" or backward):
+        raise TypeError(f"target must be int64 for a K-dim input of shape {x.shape}, got uint8 (torch refuses it)")
+    if t.dtype == np.uint8 and eps > 0.0 and weight is not None and reduction == "mean" and m.any():
+        raise TypeError(
+            "target must be int64 with weight, label_smoothing > 0 and reduction='mean' (torch gathers "
+            "the weights with it), got uint8"
+        )
+    if unbatched and eps > 0.0 and t.ndim == 1:
+        # torch's smoothing term cannot take the (1,) form of an unbatched target
+        raise ValueError("target must be 0-d for unbatched input when label_smoothing > 0, got shape (1,)")
 
 
-def _take(a, t):
-    """a[t_i] for the 1-D weights, a[i, t_i, …] (class axis 1) for a batched input; shaped like t.
+def _probability_target(target, x, unbatched, ignore_index):
+    """Check a probability target (the input's shape, floating point); return it batched."""
+    p = np.asarray(target)
+    if p.dtype.kind != "f":
+        raise TypeError(
+            "target has the input's shape, so it holds class probabilities and must be a "
+            f"floating-point array; got dtype {p.dtype} (use shape "
+            f"{(x.shape[0],) + x.shape[2:] if not unbatched else ()} for class indices)"
+        )
+    if ignore_index >= 0:
+        raise ValueError(
+            f"ignore_index={ignore_index} is not supported with class-probability targets "
+            "(only a negative value, like the default -100)"
+        )
+    return p[None] if unbatched else p
 
-    A class axis of length 0 only passes the checks when every item is ignored; its (masked)
-    values are then zeros.
+
+def _pick(x, y):
+    """x[i, y_i, …]: the entry of each item's class along axis 1 (an ignored item, y = −1, reads
+    class 0 and is masked by the caller; with no classes at all there is nothing to read: 0)."""
+    if x.shape[1] == 0:
+        return np.zeros(y.shape, x.dtype)
+    return np.take_along_axis(x, np.maximum(y, 0), axis=1)
+
+
+def _on_class(v, y, like):
+    """v_i·[c = y_i]: zeros shaped like `like`, with v_i at each counted item's class.
+
+    Written, not multiplied, so that a nan v_i (0/0 under 'mean') stays at the target alone, as
+    in torch, and an ignored item (y = −1) gets exactly 0.
     """
-    axis = 0 if a.ndim == 1 else 1
-    if a.shape[axis] == 0:
-        return np.zeros(t.shape, a.dtype)
-    if a.ndim == 1:
-        return a[t]
-    return a[_target_index(t)]
-
-
-def _target_index(t):
-    """The fancy index of the entries [i, t_i, …] of a batched (N, C, d1..dK) array.
-
-    t has shape (N, d1..dK); the other axes get open ranges (np.indices(sparse=True)), so
-    indexing with it reads or writes exactly one entry per item, without take_along_axis's
-    extra work of building a full index for the length-1 class axis.
-    """
-    grids = np.indices(t.shape, sparse=True)
-    return (grids[0], t) + tuple(grids[1:])
-
-
-def _class_view(w, ndim):
-    """The (C,) weight reshaped to broadcast along axis 1 of an ndim-dimensional array."""
-    return w.reshape((1, -1) + (1,) * (ndim - 2))
-
-
-def _reduce_items(loss, reduction, total):
-    """'none' → ℓ, 'sum' → Σℓ, 'mean' → Σℓ / total (nan when total is 0: nothing counted)."""
-    if reduction == "none":
-        return loss
-    s = np.sum(loss, dtype=loss.dtype)
-    return np.asarray(s if reduction == "sum" else s / total, dtype=loss.dtype)
-
-
-def _item_upstream(grad_output, reduction, total, dtype):
-    """∂(reduced loss)/∂ℓ_i times the upstream gradient: g, or g/total for 'mean'."""
-    return (grad_output / total).astype(dtype, copy=False) if reduction == "mean" else grad_output
-
-
-def _finish(out, unbatched):
-    """The unbatched 'none' result is 0-d, like the unbatched input's single item."""
-    return out.reshape(()) if unbatched and out.ndim else out
-
-
-def _upstream(grad_output, p, dtype):
-    """grad_output checked against the forward's shape; for 'none' given the batched item shape."""
-    if p.reduction != "none":
-        return check_grad_output(grad_output, (), dtype)
-    items = (p.x.shape[0],) + p.x.shape[2:]
-    return check_grad_output(grad_output, () if p.unbatched else items, dtype).reshape(items)
-
-
-def _nll(logp, p):
-    """Forward of nll on batched log-probabilities: ℓ_i = −w[t_i]·logp[i, t_i]·m_i, reduced."""
-    return _nll_at(_take(logp, p.t), p)
-
-
-def _nll_at(logp_t, p):
-    """The same from logp_t = logp[i, t_i] alone, the only entries nll reads."""
-    # where, not a product with m_i: an ignored item's input may be nan or inf.
-    loss = np.where(p.keep, -(logp_t * p.w_t), 0).astype(logp_t.dtype, copy=False)
-    return _reduce_items(loss, p.reduction, p.total)
-
-
-def _nll_grad_at(g, p, dtype):
-    """∂(nll)/∂logp[i, t_i], the only non-zero entries: −upstream_i·w[t_i]·m_i, shape (N, d1..dK).
-
-    With 'mean' and Σ m_i·w[t_i] = 0 the counted targets get −g/0·0 = nan, as in torch; items
-    that are ignored get exactly 0.
-    """
-    up = _item_upstream(g, p.reduction, p.total, dtype)
-    return np.where(p.keep, -up * p.w_t, 0).astype(dtype, copy=False)
-
-
-def _nll_grad(g, p, out):
-    """Add ∂(nll)/∂logp to `out` (shape of x): −upstream_i·w[t_i] at each counted target."""
-    if out.shape[1]:
-        out[_target_index(p.t)] += _nll_grad_at(g, p, out.dtype)  # one target per item: no index repeats
+    out = np.zeros(like.shape, np.result_type(v, like))
+    if like.shape[1]:
+        np.put_along_axis(out, np.maximum(y, 0), np.where(y >= 0, v, 0), axis=1)
     return out
+
+
+def _reduce(loss, p):
+    """'none' → ℓ (shaped like the target), 'sum' → Σℓ, 'mean' → Σℓ / W.
+
+    float16 is summed in float32 and rounded once, as torch does.
+    """
+    loss = np.asarray(loss)
+    if p.reduction == "none":
+        return loss.reshape(p.items).astype(p.dtype, copy=False)
+    total = np.asarray(np.sum(loss, dtype=accumulator(loss.dtype)), dtype=p.dtype)  # inf beyond the dtype's range
+    return total if p.reduction == "sum" else np.asarray(total / p.W, dtype=p.dtype)
+
+
+def _per_item(grad_output, p):
+    """∂L/∂ℓ_i: the upstream gradient g (per item for 'none'), divided by W for 'mean'.
+
+    Returned as (N, 1, d1..dK) for 'none', else as a 0-d array, in the result's dtype.
+    """
+    if p.reduction == "none":
+        g = check_grad_output(grad_output, p.items, p.dtype)
+        return g.reshape(p.x.shape[:1] + (1,) + p.x.shape[2:])
+    g = check_grad_output(grad_output, (), p.dtype)
+    return np.asarray(g / p.W, dtype=p.dtype) if p.reduction == "mean" else g
 
 
 # ----------------------------------------------------------------------------- nll_loss
 @ieee()
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
-    """Negative log-likelihood: ℓ_i = −w[t_i]·input[i, t_i], 0 where t_i == ignore_index.
+    """Negative log-likelihood: ℓ_i = −w[y_i]·x[i, y_i], 0 where y_i == ignore_index.
 
-    `input` holds log-probabilities (e.g. from `log_softmax`), shape (C), (N, C) or
-    (N, C, d1..dK); `target` holds class indices (int64 or uint8), shape (), (N) or (N, d1..dK).
-    'mean' is the weighted average Σℓ / Σ_{counted i} w[t_i] (nan when nothing is counted).
+    `input` x holds log-probabilities (e.g. from `log_softmax`), shape (C), (N, C) or
+    (N, C, d1..dK); `target` holds class indices (int64, or uint8), shape (), (N) or (N, d1..dK).
+    The loss is linear in x and reads one entry per item. 'mean' is the weighted average
+    Σℓ / Σ_i w_y (nan when nothing is counted).
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    p = _index_problem(input, target, weight, ignore_index, reduction)
-    return _finish(_nll(p.x, p), p.unbatched)
+    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction)
+    loss = np.where(p.m, -p.w_y * _pick(p.x, p.y), 0)
+    return _reduce(loss, p)
 
 
 @ieee()
 def nll_loss_backward(grad_output, input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                       reduction="mean"):
-    """∂ℓ/∂input[i, c] = −w[t_i]·[c = t_i]·m_i (divided by Σ m_i·w[t_i] for 'mean').
+    """∂ℓ_i/∂x_ic = −w_y·[c = y_i], times ∂L/∂ℓ_i (the upstream g, divided by Σ_i w_y for 'mean').
 
-    Only the target entry of each counted item has a gradient. Everything ignored under 'mean'
-    gives a nan loss but a zero gradient; a zero weight sum with counted items gives nan at the
-    targets (0/0), exactly as torch.
+    Only the target entry of each counted item has a gradient; nll_loss alone does not know
+    that raising one log-probability must lower the others.
     """
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    p = _index_problem(input, target, weight, ignore_index, reduction)
-    g = _upstream(grad_output, p, p.x.dtype)
-    grad = _nll_grad(g, p, np.zeros_like(p.x))
-    return grad.reshape(np.shape(input))
+    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, backward=True)
+    g = _per_item(grad_output, p)
+    return grad_like(_on_class(-g * p.w_y, p.y, p.x), input)
 
 
 # ----------------------------------------------------------------------------- cross_entropy
-def _ce_index(lsm, p, eps):
-    """(1−ε)·nll(lsm) + (ε/C)·smooth, each reduced separately, smooth_i = −Σ_c w_c·lsm_ic·m_i.
-
-    The smoothing term is skipped entirely when ε = 0, so a −inf logit (whose smooth term is
-    +inf) keeps the loss finite without smoothing.
-    """
-    nll = _nll(lsm, p)
-    if eps == 0.0:
-        return nll
-    n_classes = lsm.shape[1]
-    weighted = lsm if p.w is None else lsm * _class_view(p.w, lsm.ndim)
-    smooth = np.where(p.keep, -np.sum(weighted, axis=1, dtype=lsm.dtype), 0).astype(lsm.dtype, copy=False)
-    smooth = _reduce_items(smooth, p.reduction, p.total)
-    return (1 - eps) * nll + smooth * lsm.dtype.type(eps / n_classes)
-
-
-def _ce_index_grad(g, lsm, p, eps):
-    """∂/∂lsm of `_ce_index`: −(1−ε)·up_i·w[t_i] at the targets, −(ε/C)·up_i·w_c everywhere."""
-    dtype = lsm.dtype
-    n_classes = lsm.shape[1]
-    if eps == 0.0:
-        return _nll_grad(g, p, np.zeros_like(lsm))
-    up = _item_upstream(g * dtype.type(eps / n_classes), p.reduction, p.total, dtype)
-    up = np.where(p.keep, up, 0).astype(dtype, copy=False)[:, None]
-    grad = np.zeros_like(lsm)
-    grad -= up if p.w is None else up * _class_view(p.w, lsm.ndim)
-    return _nll_grad(g * dtype.type(1 - eps), p, grad)
-
-
-class _ProbProblem(NamedTuple):
-    """A checked probability-target problem, batched: x and q are (N, C, d1..dK)."""
-
-    x: np.ndarray  # logits
-    q: np.ndarray  # smoothed target probabilities (1−ε)·p + ε/C
-    w: np.ndarray | None  # (C,) class weights, already in the class-axis view
-    dtype: np.dtype  # the result's dtype: input, target and weight promoted together
-    reduction: str
-    unbatched: bool
-
-
-def _prob_problem(input, target, weight, ignore_index, reduction, eps):
-    x, unbatched = _batched_input(input)
-    prob = np.asarray(target)
-    if prob.dtype.kind != "f":
-        raise TypeError(
-            "target has the input's shape, so it holds class probabilities and must be a "
-            f"floating-point array; got dtype {prob.dtype} (use shape "
-            f"{(x.shape[0],) + x.shape[2:] if not unbatched else ()} for class indices)"
-        )
-    if _check_ignore_index(ignore_index) >= 0:
-        raise ValueError(
-            f"ignore_index={ignore_index} is not supported with class-probability targets "
-            "(only a negative value, like the default -100)"
-        )
-    prob = prob[None] if unbatched else prob
-    w = _class_weight(weight, x.shape[1])
-    q = prob * (1 - eps) + eps / x.shape[1] if eps > 0.0 else prob
-    dtype = result_dtype(x, prob, w)
-    w = None if w is None else _class_view(w, x.ndim)
-    return _ProbProblem(x, q, w, dtype, reduction, unbatched)
-
-
-def _ce_prob(lsm, p):
-    """ℓ_i = −Σ_c w_c·q_ic·lsm_ic; 'mean' divides by the number of items N·d1⋯dK, not by Σw."""
-    prod = lsm * p.q if p.w is None else lsm * p.q * p.w
-    if p.reduction == "none":
-        return -np.sum(prod, axis=1, dtype=p.dtype)
-    total = -np.sum(prod, dtype=p.dtype)
-    return np.asarray(total if p.reduction == "sum" else total / _n_items(lsm), dtype=p.dtype)
-
-
-def _n_items(x):
-    """N·d1⋯dK, the 'mean' denominator of probability targets (0 for an empty input → nan)."""
-    return x.size // x.shape[1] if x.size else 0
-
-
-def _ce_prob_grad(g, lsm, p):
-    """∂/∂lsm of `_ce_prob`: −up_i·w_c·q_ic, with up_i = g, g_i or g/(N·d1⋯dK)."""
-    if p.reduction == "none":
-        g = g[:, None]
-    elif p.reduction == "mean":
-        g = g / p.dtype.type(_n_items(lsm))
-    grad = -g if p.w is None else -g * p.w
-    return (grad * p.q).astype(lsm.dtype, copy=False)
-
-
-def _ce_setup(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing):
-    """Resolve options and pick the target kind: the input's shape means probabilities."""
-    reduction = resolve_reduction(size_average, reduce, reduction)
-    eps = _check_label_smoothing(label_smoothing)
-    if np.shape(target) == np.shape(input):
-        return _prob_problem(input, target, weight, ignore_index, reduction, eps), eps
-    p = _index_problem(input, target, weight, ignore_index, reduction)
-    if p.unbatched and eps > 0.0 and np.ndim(target) == 1:
-        # torch's smoothing term cannot take the (1,) form of an unbatched target
-        raise ValueError("target must be 0-d for unbatched input when label_smoothing > 0, got shape (1,)")
-    return p, eps
-
-
 @ieee()
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
-    """Cross-entropy between softmax(input) and the target, from logits (log_softmax + nll).
+    """Cross-entropy between softmax(z) and the target, from logits z: log_softmax, then nll.
 
-    Index targets (any shape but the input's):
-        ℓ_i = (1−ε)·(−w[t_i]·lsm[i, t_i])·m_i + (ε/C)·(−Σ_c w_c·lsm_ic)·m_i,
-        'mean' divides both terms by Σ_i m_i·w[t_i].
-    Probability targets (exactly the input's shape, floating point), q = (1−ε)·p + ε/C:
-        ℓ_i = −Σ_c w_c·q_ic·lsm_ic, 'mean' divides by N·d1⋯dK.
-    lsm = log_softmax(input) along the class axis (1, or 0 when unbatched); ε = label_smoothing.
+    Index targets (any shape but the input's), ε = label_smoothing:
+        ℓ_i = (1−ε)·(−w_y·lsm[i, y_i]) + (ε/C)·(−Σ_c w_c·lsm_ic)·m_i,
+        'mean' divides both terms by Σ_i w_y.
+    Probability targets p (exactly the input's shape), q = (1−ε)·p + ε/C:
+        ℓ_i = −Σ_c w_c·q_ic·lsm_ic, 'mean' divides by the number of items N·d1⋯dK.
+    Label smoothing mixes the one-hot target with the uniform distribution, so the best
+    prediction is no longer one-hot: the logits stop growing at a finite margin.
     """
-    p, eps = _ce_setup(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)
-    if isinstance(p, _ProbProblem):
-        out = _ce_prob(log_softmax(p.x, axis=1), p)
-    elif eps == 0.0:
-        # plain nll of log_softmax, which reads one log-probability per item: skip the rest
-        out = _nll_at(_log_softmax_at(p.x, p.t), p)
-    else:
-        out = _ce_index(log_softmax(p.x, axis=1), p, eps)
-    return _finish(np.asarray(out), p.unbatched)
+    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing,
+                 allow_probabilities=True)
+    lsm = log_softmax(p.x, axis=1)
+    if p.p is not None:
+        q = (1 - p.eps) * p.p + p.eps_c if p.eps else p.p
+        return _reduce(-np.sum(p.w * q * lsm, axis=1, keepdims=True), p)
+    nll = np.where(p.m, -p.w_y * _pick(lsm, p.y), 0)
+    if not p.eps:
+        return _reduce(nll, p)
+    smooth = np.where(p.m, -np.sum(p.w * lsm, axis=1, keepdims=True), 0)
+    return np.asarray((1 - p.eps) * _reduce(nll, p) + p.eps_c * _reduce(smooth, p))
 
 
 @ieee()
 def cross_entropy_backward(grad_output, input, target, weight=None, size_average=None, ignore_index=-100,
                            reduce=None, reduction="mean", label_smoothing=0.0):
-    """∂ℓ/∂input, with s = softmax(input):
+    """∂ℓ/∂z, with s = softmax(z): prediction minus target, in three cases
 
-    index targets:        (1−ε)·w[t_i]·(s_ic − [c = t_i])·m_i + (ε/C)·(s_ic·Σ_k w_k − w_c)·m_i
+    index targets:        (1−ε)·w_y·(s_ic − [c = y_i]) + (ε/C)·(s_ic·Σ_k w_k − w_c)·m_i
     probability targets:  s_ic·Σ_k w_k·q_ik − w_c·q_ic
-    divided by the forward's 'mean' denominator. Computed as ∂ℓ/∂lsm followed by the
-    log_softmax chain rule G − s·Σ_c G_c, which also gives torch's nan/inf pattern; plain
-    index targets (ε = 0) write the result, w[t_i]·(s_ic − [c = t_i])·m_i, straight down.
+    each times ∂L/∂ℓ_i (the upstream g, divided by the forward's 'mean' denominator).
     """
-    p, eps = _ce_setup(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing)
-    if isinstance(p, _IndexProblem) and eps == 0.0 and p.x.shape[1]:
-        grad = _softmax_minus_onehot(_upstream(grad_output, p, p.x.dtype), p)
-        return grad.reshape(np.shape(input))
-    lsm = log_softmax(p.x, axis=1)
-    if isinstance(p, _ProbProblem):
-        grad_lsm = _ce_prob_grad(_upstream(grad_output, p, p.dtype), lsm, p)
-    else:
-        grad_lsm = _ce_index_grad(_upstream(grad_output, p, lsm.dtype), lsm, p, eps)
-    return _log_softmax_backward(grad_lsm, lsm, 1).reshape(np.shape(input))
-
-
-def _softmax_minus_onehot(g, p):
-    """The plain cross-entropy gradient (ε = 0) in its textbook form: coef_i·(s_ic − [c = t_i]).
-
-    coef_i = up_i·w[t_i]·m_i = −G_i, where G_i = ∂ℓ/∂lsm[i, t_i] is nll's only non-zero
-    gradient. It is the log-softmax rule G − s·Σ_c G_c with Σ_c G_c = G_i, so it is the same
-    number, but s·coef_i is formed as exp(x − max)·(coef_i / Σ_k exp(x_k − max)) from one
-    array of exponentials instead of log_softmax's exp(lsm): half the passes over the input.
-    """
-    shifted = p.x - np.max(p.x, axis=1, keepdims=True)
-    e = np.exp(shifted, out=shifted)
-    at_target = _nll_grad_at(g, p, e.dtype)
-    e *= np.expand_dims(-at_target, 1) / np.sum(e, axis=1, keepdims=True, dtype=e.dtype)
-    e[_target_index(p.t)] += at_target
-    return e
-
+    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing,
+                 allow_probabilities=True, backward=True)
+    g = _per_item(grad_output, p)
+    s = _softmax(p.x, axis=1)
+    if p.p is not None:
+        wq = p.w * ((1 - p.eps) * p.p + p.eps_c if p.eps else p.p)
+        return grad_like(g * (s * np.sum(wq, axis=1, keepdims=True) - wq), input)
+    g = np.where(p.m, g, 0)  # an ignored item has no gradient, even when 'mean' divides by 0
+    coef = (1 - p.eps) * g * p.w_y
+    grad = coef * s - _on_class(coef, p.y, s)
+    if p.eps:
+        grad = grad + p.eps_c * g * (s * np.sum(p.w, axis=1, keepdims=True) - p.w)
+    return grad_like(grad, input)
