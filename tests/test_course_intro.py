@@ -73,3 +73,68 @@ def test_plot_constant_risk_in_a_widget_redraws():
     assert ui.kwargs == {"outlier_shift": 0.0, "reduction": "mean"} and ui.calls == 2
     mean_line = [l for l in ui.figure.axes[0].get_lines() if l.get_label() == "mean"][0]
     assert mean_line.get_xdata()[0] == np.mean(data.constant_with_outliers(10, outlier_shift=0.0))
+
+
+# ----------------------------------------------------------------------------- notebooks 00 and 01
+import ast
+import inspect
+import json
+from pathlib import Path
+
+import lossedu
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _cells(name):
+    return json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
+
+
+def _shown(name):
+    """The expressions passed to show_source in the notebook's code cells."""
+    shown = []
+    for cell in _cells(name):
+        if cell["cell_type"] != "code":
+            continue
+        code = "".join(line for line in cell["source"] if not line.startswith("%"))  # no IPython magics
+        for node in ast.walk(ast.parse(code)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show_source":
+                shown += [ast.unparse(arg) for arg in node.args]
+    return shown
+
+
+@pytest.mark.parametrize("name", ["00_introduction.ipynb", "01_regression.ipynb"])
+def test_three_predict_then_run_questions_each_answered_by_an_assert(name):
+    cells = _cells(name)
+    questions = [i for i, c in enumerate(cells) if "".join(c["source"]).startswith("**Predict, then run.**")]
+    assert len(questions) >= 3
+    for i in questions:
+        answer = cells[i + 1]
+        assert answer["cell_type"] == "code" and "assert" in "".join(answer["source"])
+
+
+def test_regression_lecture_shows_only_the_losses_not_their_preamble():
+    shown = _shown("01_regression.ipynb")
+    assert shown == ["LF.l1_loss", "LF.l1_loss_backward", "LF.mse_loss", "LF.mse_loss_backward",
+                     "LF.smooth_l1_loss", "LF.smooth_l1_loss_backward", "LF.huber_loss", "LF.huber_loss_backward"]
+    for expr in shown:
+        source = inspect.getsource(eval(expr, {"LF": LF}))
+        body = source.split('"""')[-1]  # the code after the docstring
+        assert "out=" not in body and "_prepare(" in body
+        assert len(body.strip().splitlines()) <= 10, expr
+
+
+def test_introduction_shows_the_shared_preamble_once():
+    shown = _shown("00_introduction.ipynb")
+    for piece in ["_core.legacy_reduction", "_core.check_reduction", "_core.as_float_array", "_core.result_dtype",
+                  "_core.broadcast_shape", "_core.ieee", "_core.apply_reduction", "_core.reduction_backward",
+                  "_core.grad_like", "LF.regression._prepare"]:
+        assert piece in shown, piece
+    assert "LF.regression._prepare" not in _shown("01_regression.ipynb")
+
+
+def test_introduction_slips_stay_fixed():
+    text = "\n".join("".join(c["source"]) for c in _cells("00_introduction.ipynb"))
+    assert "\\ell(\\hat y, y) \\ge 0$" not in text and "bounded below" in text
+    assert "is the whole of" not in text
+    assert "SGD hovers" not in text

@@ -29,17 +29,25 @@ Parameter" (1964); Girshick, "Fast R-CNN" (2015) for smooth L1.
 
 Matching torch at the edges
 ---------------------------
-The formulas are written in the order torch's kernels evaluate them, which is what makes the
-results equal to the last bit (float32/float64) and makes them overflow where torch's do:
+Where it costs nothing, the formulas use the operations torch's kernels use, in their order:
+then the results are torch's to the last bit and overflow where torch's do. Where they do not
+(smooth L1 inside |d| < β), the difference is an ulp, and the edges are handled apart:
 
-- smooth L1 is `0.5 * d * d / beta` inside: (½d)·d cannot overflow where the result fits, but a
-  huge β (beyond √(2·max)) lets ½d·d overflow while |d| < β, and torch then says inf (nan for
-  β = inf); d²/(2β) would be finite. A β that rounds to 0 in the input's dtype (1e-300 in
-  float32) makes `z < beta` false everywhere, leaving z − ½β = z, as in torch.
-- The gradient of smooth L1 is torch's where-form, not clip(d/β, −1, 1): the two differ only
-  where d/β is undefined (β = inf with d = ±inf, where torch says ±1; β rounding to 0 with d = 0,
-  where torch says 0), and there the where-form gives torch's answer.
-- Huber's forward and gradient are torch's: ½·d·d inside, δ·(z − ½δ) outside; clip(d, −δ, δ)
+- Smooth L1 is computed from its slope s = clip(d/β, −1, 1) as s·(d − ½βs). Outside |d| < β this
+  is torch's z − ½β exactly (s = ±1); inside it is (d/β)·(d − ½d) where torch computes
+  (½d·d)/β, which may differ in the last bit (rounding order; the tests allow an ulp). torch's
+  two-branch kernel would cost an element-by-element select (np.where), several times torch's
+  whole loss on this data. s is exactly torch's gradient (|d| ≥ β ⟺ |d/β| ≥ 1 after rounding)
+  whenever β is positive and finite in d's dtype. Two kinds of β leave the formula, and
+  `_smooth_l1_branches` evaluates torch's branches there: β that rounds to 0 in d's dtype
+  (1e-300 in float32: torch's |d| < β never holds, leaving z, and its gradient is sign(d)), and
+  β beyond √(2·max) (inf included), where torch's ½d·d overflows while |d| < β and it says inf
+  (nan once divided by β = inf), and where torch's gradient at d = ±inf is ±1, not inf/inf.
+- float16: smooth L1 inside |d| < β overflows in torch's half kernel as soon as ½d·d > 65 504,
+  which happens for β > √(2·65 504) ≈ 362: such a β is "beyond √(2·max)" in float16, so the
+  branches give torch's inf there too.
+- Huber's forward and gradient are torch's: ψ·(d − ½ψ) with ψ = clip(d, −δ, δ) is d·(½d) inside
+  (torch's ½z·z, the same number) and δ·(z − ½δ) outside, both exactly; clip(d, −δ, δ)
   equals torch's three-branch gradient everywhere (nan and inf included). torch casts the
   result to the input's dtype even when the target is wider; its backward refuses mixed
   dtypes, and ours gives the gradient of the same forward.
@@ -270,7 +278,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     Reference: torch.nn.functional.smooth_l1_loss; Girshick, "Fast R-CNN" (2015).
     """
     beta = _threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
-    if beta == 0:
+    if beta == 0:  # torch computes β = 0 as l1_loss
         return l1_loss(input, target, size_average, reduce, reduction)
     x, d, _, reduction = _prepare("smooth_l1_loss", input, target, None, size_average, reduce, reduction)
     if _branches_needed(beta, d.dtype):  # β is 0 or beyond √(2·max) in d's dtype
@@ -287,14 +295,12 @@ def smooth_l1_loss_backward(grad_output, input, target, size_average=None, reduc
     A nan difference gives a nan gradient (unlike l1's 0), except at β = 0, which is l1.
     """
     beta = _threshold(beta, "beta", "smooth_l1_loss", allow_zero=True)
-    if beta == 0:
+    if beta == 0:  # torch computes β = 0 as l1_loss
         return l1_loss_backward(grad_output, input, target, size_average, reduce, reduction)
-    x, d, _, reduction = _prepare("smooth_l1_loss", input, target, None, size_average, reduce, reduction,
-                                  warn=False)
+    x, d, _, reduction = _prepare("smooth_l1_loss", input, target, None, size_average, reduce, reduction, warn=False)
+    slope = np.clip(d / beta, -1, 1)
     if _branches_needed(beta, d.dtype):  # β is 0 or beyond √(2·max) in d's dtype
         slope = _smooth_l1_branches(d, beta)[1]
-    else:
-        slope = np.clip(d / beta, -1, 1)
     norm, g = _upstream(grad_output, d, None, reduction)
     return grad_like(norm * slope * g, x)
 
