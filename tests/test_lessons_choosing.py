@@ -118,11 +118,31 @@ def test_two_classes_1d_and_scattered_outliers():
         C.scattered_outliers(outlier_fraction=1.5)
 
 
+def _star(fig, panel):
+    return fig.axes[panel].get_lines()[1].get_xydata()[0]
+
+
 def test_plot_landscapes_draws_data_and_four_landscapes():
     fig = C.plot_landscapes(outlier_shift=4.0, outlier_fraction=0.2, label_noise=0.1, size=20)
     assert isinstance(fig, Figure) and len(fig.axes) == 6
-    assert "R(w, b)" in fig.axes[1].get_title() and "no minimum" not in fig.axes[5].get_title()
-    assert "no minimum" in C.plot_landscapes(size=20).axes[5].get_title()  # clean labels: separable
+    assert fig.axes[1].get_title().startswith("MSE: ★") and "no minimum" not in fig.axes[5].get_title()
+    x, y = C.landscape_data(4.0, 0.2, 0.1)["regression"]
+    m = C.minimise(C.squared_error, x, y, *C.REGRESSION_BOX)
+    np.testing.assert_allclose(_star(fig, 1), [m.w, m.b], atol=0.01)
+    clean = C.plot_landscapes(size=20)  # clean labels: separable, no minimum; the hinge's flat valley shaded
+    assert "no minimum" in clean.axes[5].get_title() and "R = 0" in clean.axes[4].get_title()
+
+
+def test_landscape_widget_redraws_the_same_figure_in_place():
+    fig, update = C.landscape_widget(size=20)
+    axes, contours = list(fig.axes), fig.axes[1].collections[0]
+    assert update(outlier_shift=6.0, outlier_fraction=0.2, label_noise=0.2) is fig and fig.axes == axes
+    assert contours not in fig.axes[1].collections and len(fig.axes[1].collections) == 1  # replaced, not piled up
+    reference = C.plot_landscapes(outlier_shift=6.0, outlier_fraction=0.2, label_noise=0.2, size=20)
+    for panel in (1, 2, 4, 5):
+        np.testing.assert_array_equal(_star(fig, panel), _star(reference, panel))
+        assert fig.axes[panel].get_title() == reference.axes[panel].get_title()
+    np.testing.assert_array_equal(fig.axes[0].collections[0].get_offsets(), reference.axes[0].collections[0].get_offsets())
 
 
 def test_landscape_data_moves_only_what_the_controls_say():

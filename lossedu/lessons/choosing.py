@@ -32,7 +32,7 @@ from ..data import flip_labels, line_with_outliers
 __all__ = [
     "scattered_outliers", "two_classes_1d",
     "squared_error", "absolute_error", "hinge", "logistic", "LANDSCAPE_LOSSES",
-    "risk", "Minimum", "minimise", "landscape_data", "plot_landscapes",
+    "risk", "Minimum", "minimise", "landscape_data", "plot_landscapes", "landscape_widget",
     "log_loss", "brier", "absolute", "hinge_on_probability", "SCORING_RULES",
     "expected_score", "best_forecast", "plot_expected_scores",
     "softmax", "fit_temperature",
@@ -193,30 +193,110 @@ def _clean_minimum(name):
     return _CLEAN[name]
 
 
-def _contours(ax, W, B, R, color):
-    """Labelled contour lines of R, denser near the minimum (levels spaced quadratically)."""
-    lo, hi = float(R.min()), float(np.percentile(R, 95))
-    levels = lo + (hi - lo) * np.linspace(0, 1, 10)[1:] ** 2
-    cs = ax.contour(W, B, R, levels=levels, cmap="viridis", linewidths=0.9)
-    ax.clabel(cs, fontsize=7, fmt="%.2g")
-    if lo == 0.0:  # a flat valley: the risk is exactly 0 on a whole region
-        ax.contourf(W, B, R, levels=[-1.0, 1e-12], colors=[color], alpha=0.3)
-        ax.fill([], [], color=color, alpha=0.3, label="R = 0 (flat)")
+class _Landscapes:
+    """The landscape figure: built once, then `show(...)` draws any position of the controls in place.
+
+    Everything that depends on the data is replaced on each `show`: the contour lines (a new
+    ContourSet: the levels move with the data), the shaded flat valley, and the data of the
+    stars, lines and points (`set_data`, `set_offsets`), level labels, titles and legend texts.
+    The axes, their limits and the clean minimisers (hollow circles) are drawn once.
+    """
+
+    levels = 9  # contour lines per panel, spaced quadratically: denser near the minimum
+
+    def __init__(self, size=60, figsize=(13, 7.5)):
+        self.fig = Figure(figsize=figsize, layout="constrained")
+        self.axes = self.fig.subplots(2, 3)
+        self.grids, self.stars, self.drawn, self.level_labels = {}, {}, {}, {}
+        for k, name in enumerate(LANDSCAPE_LOSSES):
+            ax, ((w0, w1), (b0, b1)) = self.axes[k // 2, 1 + k % 2], _BOXES[_PANELS[name]]
+            self.grids[name] = np.meshgrid(np.linspace(w0, w1, size), np.linspace(b0, b1, size), indexing="ij")
+            clean = _clean_minimum(name)
+            ax.plot(clean.w, clean.b, "o", mfc="none", mec="k", ms=10)
+            (self.stars[name],) = ax.plot([], [], "*", color=f"C{k}", mec="k", ms=15)
+            ax.set(xlim=(w0, w1), ylim=(b0, b1), xlabel="w", ylabel="b")
+            self.drawn[name] = []
+            self.level_labels[name] = [ax.text(0, 0, "", fontsize=7, ha="center", va="center", visible=False,
+                                               bbox=dict(boxstyle="round,pad=0.1", fc="w", ec="none", alpha=0.8))
+                                       for _ in range(self.levels // 2 + 1)]
+        self.fig.suptitle("contours of the risk R(w, b), every other level labelled;  ★ its minimiser,  "
+                          "○ the minimiser without outliers / with clean labels", fontsize="medium")
+
+        ax, ends = self.axes[0, 0], np.array([-1.0, 1.0])
+        self.points = ax.scatter([], [], s=12, color="0.4", zorder=3)
+        ax.plot(ends, 2 * ends - 1, "k:", label="truth y = 2x − 1")
+        self.fits = {name: ax.plot(ends, ends, color=f"C{k}", label=name)[0] for k, name in enumerate(("MSE", "L1"))}
+        ax.set(xlabel="x", ylabel="y", xlim=(-1.1, 1.1), ylim=(-12, 10))
+        ax.legend(fontsize="small", loc="upper center", ncol=2)
+
+        ax, self.grid = self.axes[1, 0], np.linspace(-2.2, 2.2, 200)
+        self.labels = ax.scatter([], [], s=14, color="0.4", zorder=3)
+        self.flipped = ax.scatter([], [], s=50, facecolors="none", edgecolors="r", zorder=4, label="flipped label")
+        (self.sigmoid,) = ax.plot(self.grid, self.grid, color="C3", label="σ(w·x + b), cross-entropy")
+        self.thresholds = {name: ax.axvline(0.0, color=f"C{k}", ls="--", lw=1, label=f"{name}: threshold −b/w")
+                           for k, name in ((2, "hinge"), (3, "cross-entropy"))}
+        ax.set(xlabel="x", ylabel="label t", xlim=(-2.3, 2.3), ylim=(-0.1, 1.1))
+        ax.legend(fontsize="x-small", loc="center right")  # the empty band between the two rows of labels
+        for ax in self.axes[:, 0]:
+            ax.grid(alpha=0.3)
+
+    def _panel(self, k, name, data):
+        """Contours of R (labelled, denser near the minimum), the flat valley shaded, the minimiser starred."""
+        ax, (W, B) = self.axes[k // 2, 1 + k % 2], self.grids[name]
+        for artist in self.drawn[name]:
+            artist.remove()
+        R = risk(LANDSCAPE_LOSSES[name], *data, W, B)
+        lo, hi = float(R.min()), float(np.percentile(R, 95))
+        levels = lo + (hi - lo) * np.linspace(0, 1, self.levels + 1)[1:] ** 2
+        self.drawn[name] = [ax.contour(W, B, R, levels=levels, cmap="viridis", linewidths=0.9)]
+        _label_levels(self.level_labels[name], W, B, R, levels[::2])
+        if lo == 0.0:  # a flat valley: the risk is exactly 0 on a whole region
+            self.drawn[name].append(ax.contourf(W, B, R, levels=[-1.0, 1e-12], colors=[f"C{k}"], alpha=0.3))
+        m = minimise(LANDSCAPE_LOSSES[name], *data, *_BOXES[_PANELS[name]], size=15, zooms=5)
+        self.stars[name].set_data([m.w], [m.b])
+        where = "no minimum: → ∞" if m.on_edge else f"★ ({m.w:.2f}, {m.b:.2f})"
+        ax.set_title(f"{name}: {where}" + ("; shaded: R = 0" if lo == 0.0 else ""))
+        return m
+
+    def show(self, outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0):
+        data = landscape_data(outlier_shift, outlier_fraction, label_noise)
+        best = {name: self._panel(k, name, data[_PANELS[name]]) for k, name in enumerate(LANDSCAPE_LOSSES)}
+
+        ax, (x, y) = self.axes[0, 0], data["regression"]
+        self.points.set_offsets(np.c_[x, y])
+        for k, name in enumerate(self.fits):
+            self.fits[name].set_ydata(best[name].w * np.array([-1.0, 1.0]) + best[name].b)
+            ax.get_legend().get_texts()[1 + k].set_text(f"{name}: slope {best[name].w:.2f}")
+        ax.set_title(f"{outlier_fraction:.0%} of the points (largest x) moved by {outlier_shift:+g}")
+
+        ax, (x, t) = self.axes[1, 0], data["classification"]
+        flipped = t != landscape_data()["classification"][1]
+        self.labels.set_offsets(np.c_[x, t])
+        self.flipped.set_offsets(np.c_[x[flipped], t[flipped]])
+        m = best["cross-entropy"]
+        self.sigmoid.set_ydata(1 / (1 + np.exp(-(m.w * self.grid + m.b))))
+        for name, line in self.thresholds.items():
+            threshold = -best[name].b / best[name].w if best[name].w else np.nan
+            line.set_xdata([threshold, threshold])
+        ax.set_title(f"{label_noise:.0%} of the labels flipped")
+        return self.fig
 
 
-def _landscape_panel(ax, name, data, size, color):
-    """One contour panel: R(w, b) of one loss, its minimiser (star) and the clean data's (circle)."""
-    box = _BOXES[_PANELS[name]]
-    (w0, w1), (b0, b1) = box
-    W, B = np.meshgrid(np.linspace(w0, w1, size), np.linspace(b0, b1, size), indexing="ij")
-    _contours(ax, W, B, risk(LANDSCAPE_LOSSES[name], *data, W, B), color)
-    m, clean = minimise(LANDSCAPE_LOSSES[name], *data, *box, size=15, zooms=5), _clean_minimum(name)
-    ax.plot(clean.w, clean.b, "o", mfc="none", mec="k", ms=10,
-            label="without outliers" if _PANELS[name] == "regression" else "clean labels")
-    ax.plot(m.w, m.b, "*", color=color, mec="k", ms=15, label=f"minimiser ({m.w:.2f}, {m.b:.2f})")
-    ax.set(xlabel="w", ylabel="b", title=f"{name}: R(w, b)" + ("  (no minimum: → ∞)" if m.on_edge else ""))
-    ax.legend(fontsize="small", loc="lower left")
-    return m
+def _label_levels(texts, W, B, R, levels):
+    """Write each contour level's value where its line crosses the ray from the grid's minimum along w.
+
+    The ray runs towards the farther edge, so every level that rises above the minimum within
+    the box gets a label (a ruler through the valley); the others are hidden. (Matplotlib's
+    clabel places labels better, but costs ~0.1 s per panel: too slow for a slider.)
+    """
+    i, j = np.unravel_index(np.argmin(R), R.shape)
+    ray = np.arange(i, R.shape[0]) if i < R.shape[0] / 2 else np.arange(i, -1, -1)
+    for text, level in zip(texts, levels):
+        crossed = ray[R[ray, j] >= level]
+        text.set_visible(crossed.size > 0)
+        if crossed.size:
+            text.set_position((W[crossed[0], j], B[crossed[0], j]))
+            text.set_text(f"{level:.2g}")
 
 
 def plot_landscapes(outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0, *, size=60, figsize=(13, 7.5)):
@@ -228,38 +308,17 @@ def plot_landscapes(outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0, *
     no flipped labels) as a hollow circle, so you see how far the data moved it. Where R = 0 on a
     whole region (the hinge on separable data) the region is shaded. Returns the Figure.
     """
-    data = landscape_data(outlier_shift, outlier_fraction, label_noise)
-    fig = Figure(figsize=figsize, layout="constrained")
-    axes = fig.subplots(2, 3)
-    best = {name: _landscape_panel(axes[k // 2, 1 + k % 2], name, data[_PANELS[name]], size, f"C{k}")
-            for k, name in enumerate(LANDSCAPE_LOSSES)}
+    return _Landscapes(size, figsize).show(outlier_shift, outlier_fraction, label_noise)
 
-    ax, (x, y) = axes[0, 0], data["regression"]
-    ends = np.array([-1.0, 1.0])
-    ax.scatter(x, y, s=12, color="0.4", zorder=3)
-    ax.plot(ends, 2 * ends - 1, "k:", label="truth y = 2x − 1")
-    for k, name in enumerate(("MSE", "L1")):
-        ax.plot(ends, best[name].w * ends + best[name].b, color=f"C{k}", label=f"{name}: slope {best[name].w:.2f}")
-    ax.set(xlabel="x", ylabel="y", ylim=(-12, 10),
-           title=f"{outlier_fraction:.0%} of the points (largest x) moved by {outlier_shift:+g}")
 
-    ax, (x, t) = axes[1, 0], data["classification"]
-    clean = landscape_data()["classification"][1]
-    flipped = t != clean
-    grid = np.linspace(-2.2, 2.2, 200)
-    ax.scatter(x, t, s=14, color="0.4", zorder=3)
-    ax.scatter(x[flipped], t[flipped], s=50, facecolors="none", edgecolors="r", zorder=4, label="flipped label")
-    m = best["cross-entropy"]
-    ax.plot(grid, 1 / (1 + np.exp(-(m.w * grid + m.b))), color="C3", label="σ(w·x + b), cross-entropy")
-    for k, name in ((2, "hinge"), (3, "cross-entropy")):
-        ax.axvline(-best[name].b / best[name].w if best[name].w else np.nan, color=f"C{k}", ls="--", lw=1,
-                   label=f"{name}: threshold −b/w")
-    ax.set(xlabel="x", ylabel="label t", ylim=(-0.1, 1.1), title=f"{label_noise:.0%} of the labels flipped")
-    ax.legend(fontsize="x-small", loc="center right")  # the empty band between the two rows of labels
-    axes[0, 0].legend(fontsize="small", loc="upper center", ncol=2)
-    for ax in axes[:, 0]:
-        ax.grid(alpha=0.3)
-    return fig
+def landscape_widget(outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0, *, size=60):
+    """`plot_landscapes` for `lossedu.plot.interactive`: (figure, update), the update redrawing in place.
+
+        interactive(landscape_widget, outlier_shift=(-10.0, 10.0, 1.0, -6.0), ...)
+    """
+    figure = _Landscapes(size)
+    figure.show(outlier_shift, outlier_fraction, label_noise)
+    return figure.fig, figure.show
 
 
 # ----------------------------------------------------------------------------- proper scoring rules
