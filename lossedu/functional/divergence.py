@@ -22,6 +22,11 @@ the roles: input = log P, target = Q (and Q must then carry the gradient).
 The term t·log t does not depend on the input, so ∂ℓ/∂input = −t (or −exp(t)): minimising KL(P‖Q)
 over Q is minimising the cross-entropy −Σ P·log Q.
 
+Matching torch at the edges: y·log y is torch's xlogy(y, y) (0 at y = 0, nan below 0); a
+float16 'sum' or 'mean' accumulates in float32 (`_core.apply_reduction`) and 'batchmean' divides
+the float16-rounded total afterwards, so a total beyond 65 504 is inf there, as in torch; with a
+wider 0-d array beside the other argument, both are computed in the promoted (narrower) dtype.
+
 Reference: torch.nn.functional.kl_div (torch 2.13); Kullback & Leibler, "On Information and
 Sufficiency" (1951); Hinton et al., "Distilling the Knowledge in a Neural Network" (2015).
 """
@@ -37,9 +42,10 @@ from ._core import (
     as_float_array,
     broadcast_shape,
     check_reduction,
+    grad_like,
+    ieee,
     legacy_reduction,
     reduction_backward,
-    sum_to_shape,
     result_dtype,
 )
 
@@ -63,13 +69,15 @@ def _kl_reduction(size_average, reduce, reduction, *, warn):
     if size_average is not None or reduce is not None:
         return legacy_reduction(size_average, reduce, reduction), batch
     if warn and isinstance(reduction, str) and reduction == "mean":
-        warnings.warn(_MEAN_WARNING, UserWarning, stacklevel=4)  # the caller of kl_div
+        warnings.warn(_MEAN_WARNING, UserWarning, stacklevel=5)  # the caller of kl_div (past @ieee())
     reduction = check_reduction(reduction, REDUCTIONS + ("batchmean",))
     return ("sum" if batch else reduction), batch
 
 
 def _kl_args(input, target, size_average, reduce, reduction, log_target, *, warn):
-    """Validate kl_div's arguments: (x, t, reduction, divisor, log_target, shape, dtype).
+    """kl_div's preamble (not shown in the lecture): check and promote the arguments as torch does.
+
+    Returns (x, y, reduction, divisor, log_target, shape, dtype).
 
     divisor is input.shape[0] for 'batchmean' (None otherwise, and for a 0-d input).
     """
@@ -88,45 +96,50 @@ def _kl_args(input, target, size_average, reduce, reduction, log_target, *, warn
     return x, t, reduction, divisor, bool(log_target), shape, dtype
 
 
-def _xlogy_self(t):
-    """t·log t with 0·log 0 = 0 (the limit), nan for t < 0 and for nan, as torch.xlogy(t, t)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(t == 0, 0, t * np.log(t))
+def _xlogy_self(y):
+    """y·log y with 0·log 0 = 0 (the limit), nan for y < 0 and for nan, as torch.xlogy(y, y)."""
+    return np.where(y == 0, 0, y * np.log(y))
 
 
+def _reduce(loss, reduction, divisor):
+    """torch's reduction of ℓ, then 'batchmean''s division by input.shape[0] (divisor)."""
+    out = apply_reduction(loss, reduction)
+    return out if divisor is None else np.asarray(out / divisor)
+
+
+def _per_element(grad_output, reduction, divisor, shape, dtype):
+    """∂L/∂ℓ for every element: g, g/numel for 'mean', g/input.shape[0] for 'batchmean'."""
+    g = reduction_backward(grad_output, shape, reduction, dtype)
+    return g if divisor is None else g / divisor
+
+
+@ieee()
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
-    """Pointwise KL divergence, input = log Q, target = P (or log P if log_target).
+    """Pointwise KL divergence, input x = log Q, target y = P (or log P if log_target).
 
-    ℓ = t·log t − t·x  (log_target=False),   ℓ = exp(t)·(t − x)  (log_target=True).
+    ℓ = y·log y − y·x  (log_target=False),   ℓ = exp(y)·(y − x)  (log_target=True).
+    Summed over the classes of a sample, ℓ gives KL(P‖Q) = Σ P·(log P − log Q) for it.
     reduction: 'none', 'sum', 'mean' (Σℓ / numel, with torch's UserWarning) or 'batchmean'
     (Σℓ / input.shape[0], the true KL per sample). input and target broadcast silently.
     """
-    x, t, reduction, divisor, log_target, _, dtype = _kl_args(
+    x, y, reduction, divisor, log_target, _, dtype = _kl_args(
         input, target, size_average, reduce, reduction, log_target, warn=True
     )
-    with np.errstate(over="ignore", invalid="ignore"):
-        loss = np.exp(t) * (t - x) if log_target else _xlogy_self(t) - t * x
-    # Quiet about inf − inf in a sum and 0/0 for an empty batch: torch gives the same nan.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = apply_reduction(loss.astype(dtype, copy=False), reduction)
-        return out if divisor is None else np.asarray(out / divisor)
+    loss = np.exp(y) * (y - x) if log_target else _xlogy_self(y) - y * x
+    return _reduce(loss.astype(dtype, copy=False), reduction, divisor)
 
 
+@ieee()
 def kl_div_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean",
                     log_target=False):
-    """∂ℓ/∂input = −t (log_target=False) or −exp(t) (log_target=True).
+    """∂ℓ/∂x = −y (log_target=False) or −exp(y) (log_target=True), times ∂L/∂ℓ.
 
-    The entropy term t·log t does not involve the input. 'mean' scales by 1/numel and
-    'batchmean' by 1/input.shape[0]; a broadcast input gets its gradient summed back.
+    The entropy term y·log y does not involve the input: the loss is linear in x = log Q, and
+    minimising KL(P‖Q) over Q is minimising the cross-entropy −Σ P·log Q. A broadcast input
+    gets its gradient summed back.
     """
-    x, t, reduction, divisor, log_target, shape, dtype = _kl_args(
+    x, y, reduction, divisor, log_target, shape, dtype = _kl_args(
         input, target, size_average, reduce, reduction, log_target, warn=False
     )
-    g = reduction_backward(grad_output, shape, reduction, dtype)
-    if divisor is not None:
-        with np.errstate(divide="ignore"):
-            g = g / divisor
-    with np.errstate(over="ignore", invalid="ignore"):
-        grad = -(g * np.exp(t)) if log_target else -(g * t)
-        grad = sum_to_shape(np.asarray(grad), x.shape)
-    return grad.astype(np.asarray(input).dtype, copy=False)
+    g = _per_element(grad_output, reduction, divisor, shape, dtype)
+    return grad_like(-(g * np.exp(y)) if log_target else -(g * y), input)
