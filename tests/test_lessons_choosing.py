@@ -189,6 +189,16 @@ def test_plot_expected_scores():
     assert isinstance(fig, Figure) and len(fig.axes) == len(C.SCORING_RULES)
 
 
+def test_expected_scores_widget_moves_curves_and_dots_in_place():
+    fig, update = C.expected_scores_widget(0.3)
+    assert update(0.8) is fig
+    reference = C.plot_expected_scores((0.8,))
+    for ax, ref in zip(fig.axes, reference.axes):
+        for line, ref_line in zip(ax.get_lines(), ref.get_lines()):
+            np.testing.assert_array_equal(line.get_xydata(), ref_line.get_xydata())
+    assert fig.axes[1].get_lines()[1].get_xdata()[0] == pytest.approx(0.8)  # Brier: the best forecast is η
+
+
 # ----------------------------------------------------------------------------- temperature scaling
 def test_softmax_matches_torch():
     z = np.random.default_rng(4).normal(scale=30, size=(5, 3))

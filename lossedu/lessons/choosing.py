@@ -34,7 +34,7 @@ __all__ = [
     "squared_error", "absolute_error", "hinge", "logistic", "LANDSCAPE_LOSSES",
     "risk", "Minimum", "minimise", "landscape_data", "plot_landscapes", "landscape_widget",
     "log_loss", "brier", "absolute", "hinge_on_probability", "SCORING_RULES",
-    "expected_score", "best_forecast", "plot_expected_scores",
+    "expected_score", "best_forecast", "plot_expected_scores", "expected_scores_widget",
     "softmax", "fit_temperature",
 ]
 
@@ -389,6 +389,31 @@ def plot_expected_scores(etas=(0.1, 0.3, 0.7), *, figsize=(13, 3.6)):
     fig.axes[0].legend(fontsize="small", loc="upper center")
     fig.suptitle("dots: the best forecast; dotted: the true probability η")
     return fig
+
+
+def expected_scores_widget(eta=0.3):
+    """`plot_expected_scores((eta,))` for `lossedu.plot.interactive`: (figure, update), redrawn in place.
+
+    The update moves each panel's curve (`set_ydata`), its minimiser's dot and the dotted η line.
+    """
+    q = np.linspace(0.0, 1.0, 501)
+    fig = plot_expected_scores((eta,))
+    limits = {"log loss": 2.5, "Brier": 1.05, "absolute error": 1.05, "hinge on 2q − 1": 2.1}
+
+    def update(eta):
+        for ax, (name, score) in zip(fig.axes, SCORING_RULES.items()):
+            curve, dot, truth = ax.get_lines()
+            S = expected_score(score, q, eta)
+            i = np.argmin(S)
+            curve.set_ydata(S)
+            dot.set_data([q[i]], [S[i]])
+            truth.set_xdata([eta, eta])
+            ax.set_ylim(0, limits[name])
+        fig.axes[0].get_legend().get_texts()[0].set_text(f"η = {eta:.2f}")
+        return fig
+
+    update(eta)
+    return fig, update
 
 
 # ----------------------------------------------------------------------------- temperature scaling
