@@ -5,7 +5,7 @@ w an elementwise weight and pw (`pos_weight`) a weight on the positive term:
 
     binary_cross_entropy              ℓ = −w·[ y·log p + (1 − y)·log(1 − p) ]      (input is p ∈ [0, 1])
     binary_cross_entropy_with_logits  ℓ = w·[ (1 − y)·x + ℓ_w·softplus(−x) ],  ℓ_w = 1 + (pw − 1)·y
-    soft_margin_loss                  ℓ = log(1 + e^{−y·x})                          (y = ±1)
+    soft_margin_loss                  ℓ = log(1 + e^{−t·x})                          (labels t = ±1)
     multilabel_soft_margin_loss       ℓ = (1/C)·Σ_c w_c·[ y_c·softplus(−x_c) + (1 − y_c)·softplus(x_c) ]
 
 The second is the first with p = σ(x), because −log σ(x) = softplus(−x) and
@@ -36,8 +36,8 @@ Matching torch at the edges
   1/(1 + e^{−x}) with e^{−x} = inf giving 0): softplus(−x) is torch's −log_sigmoid(x), operation for
   operation, and (1 − y)·x + ℓ_w·softplus(−x) its (1 − y)·x − ℓ_w·log_sigmoid(x) (negation is exact).
   Its vectorised exp and log1p and numpy's differ by an ulp at most.
-- soft_margin_loss is torch's naive log1p(exp(−y·x)): inf once −y·x > 709.78 (float64) or 88.72
-  (float32), with a nan gradient (inf/inf); the stable softplus form would give −y·x and −y.
+- soft_margin_loss is torch's naive log1p(exp(−t·x)): inf once −t·x > 709.78 (float64) or 88.72
+  (float32), with a nan gradient (inf/inf); the stable softplus form would give −t·x and −t.
 - float16: torch evaluates log_sigmoid and sigmoid in float32 and rounds once (`_opmath`); every other
   tensor operation rounds its result to float16, as numpy's float16 operations do. Sums of float16
   are accumulated in float32 (`apply_reduction`, and the class sum of the multi-label loss).
@@ -210,12 +210,12 @@ def _prepare_logits(input, target, weight, pos_weight, size_average, reduce, red
 
 
 def _prepare_soft_margin(input, target, size_average, reduce, reduction):
-    """soft_margin_loss' preamble: (x, y, reduction); y broadcasts to x's shape (not beyond)."""
+    """soft_margin_loss' preamble: (x, t, reduction); the labels t broadcast to x's shape (not beyond)."""
     reduction = resolve_reduction(size_average, reduce, reduction)
     x = as_float_array(input, "input")
-    y = _operand(target, "target", x)
-    _check_fits(y, "target", x.shape)
-    return x, y, reduction
+    t = _operand(target, "target", x)
+    _check_fits(t, "target", x.shape)
+    return x, t, reduction
 
 
 def _prepare_multilabel(input, target, weight, size_average, reduce, reduction):
@@ -309,31 +309,31 @@ def binary_cross_entropy_with_logits_backward(
 # ----------------------------------------------------------------------------- soft margin
 @ieee()
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Two-class logistic loss with labels y = ±1: ℓ = log(1 + e^{−y·x}).
+    """Two-class logistic loss with labels t = ±1: ℓ = log(1 + e^{−t·x}).
 
-    It equals softplus(−y·x), the logistic regression loss written with the margin y·x: BCE with
-    logits for the label (1 + y)/2. torch computes it NAIVELY, as log1p(exp(−y·x)), which
-    overflows to inf once −y·x > 709.78 in float64 (88.72 in float32): x = −1000, y = 1 gives
+    It equals softplus(−t·x), the logistic regression loss written with the margin t·x: BCE with
+    logits for the label y = (1 + t)/2. torch computes it NAIVELY, as log1p(exp(−t·x)), which
+    overflows to inf once −t·x > 709.78 in float64 (88.72 in float32): x = −1000, t = 1 gives
     inf where the true loss is 1000. lossedu copies that on purpose (parity with torch, inf
     included). `target` may broadcast to the input's shape; the result has the input's dtype.
 
     Reference: torch.nn.SoftMarginLoss.
     """
-    x, y, reduction = _prepare_soft_margin(input, target, size_average, reduce, reduction)
-    loss = np.log1p(np.exp(_in_dtype_of(x, -x * y)))
+    x, t, reduction = _prepare_soft_margin(input, target, size_average, reduce, reduction)
+    loss = np.log1p(np.exp(_in_dtype_of(x, -x * t)))
     return apply_reduction(loss, reduction)
 
 
 @ieee()
 def soft_margin_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean"):
-    """∂ℓ/∂x = −y·e^{−yx} / (1 + e^{−yx})  (= −y·σ(−yx)), computed naively like torch.
+    """∂ℓ/∂x = −t·e^{−tx} / (1 + e^{−tx})  (= −t·σ(−tx)), computed naively like torch.
 
-    Where e^{−yx} overflows the ratio is inf/inf = nan, torch's nan gradient.
+    Where e^{−tx} overflows the ratio is inf/inf = nan, torch's nan gradient.
     """
-    x, y, reduction = _prepare_soft_margin(input, target, size_average, reduce, reduction)
+    x, t, reduction = _prepare_soft_margin(input, target, size_average, reduce, reduction)
     g = reduction_backward(grad_output, x.shape, reduction, x.dtype)
-    z = np.exp(-y * x)
-    return grad_like(-_in_dtype_of(x, y * z) / (1 + z) * g, input)
+    z = np.exp(-t * x)
+    return grad_like(-_in_dtype_of(x, t * z) / (1 + z) * g, input)
 
 
 # ----------------------------------------------------------------------------- multi-label soft margin
