@@ -196,3 +196,16 @@ def test_fuzz_multilabel_margin(dtype, reduction, data):
     x = data.draw(hnp.arrays(dtype, (n, c), elements=extremes(dtype)))
     t = data.draw(hnp.arrays(np.int64, (n, c), elements=st.integers(-1, c - 1)))
     compare("multilabel_margin_loss", input=x, target=t, reduction=reduction)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_non_finite_weight_multiplies_only_the_counted_terms(bad, p):
+    # ATen multiplies a term by w_y only when it counts (z > 0): a sample whose margins are met
+    # has loss 0 even with an inf or nan class weight (0·inf would be nan)
+    x = np.array([[0.0, 5.0, -3.0], [2.0, 0.0, -3.0], [0.0, 0.5, 0.2]])
+    y = np.array([0, 0, 1])
+    w = np.array([bad, 1.0, 0.5])
+    for reduction in REDUCTIONS:
+        compare("multi_margin_loss", input=x, target=y, p=p, weight=w, reduction=reduction)
+    assert LF.multi_margin_loss(x, y, p=p, weight=w, reduction="none")[1] == 0

@@ -48,6 +48,11 @@ Matching torch at the edges
   operation rounds once to half (numpy and torch agree bit for bit), sums are accumulated in
   float32 (`_core.apply_reduction`), and the 'mean' gradient g/N is divided in float32 and
   rounded once, since N itself may exceed 65 504.
+* ATen multiplies a multi-class term by its weight only when the term counts (z > 0), so an
+  inf or nan class weight leaves a sample whose margins are met at 0 (0·inf would be nan):
+  `_weighted`. np.where is kept for that case only, since on a random mask it costs as much as
+  the rest of the loss; for the same reason the hinges use fmax (which drops nan, as the strict
+  test does) and the target's own entry is set to 0 after.
 * The hinge of hinge_embedding_loss is selected with `where`, not multiplied by an indicator:
   x = ±inf with the other target then gives 0, not inf·0 = nan.
 * On an empty batch torch's multi-class kernels return uninitialised memory for 'mean'/'sum';
@@ -290,12 +295,23 @@ def _multi_margin_hinges(x, y, m):
 
     z_j is how far competitor j comes within the margin m of the target's score x_y. ATen counts
     a term only when z > 0 strictly, so a margin met exactly (z = 0) and a nan score count
-    nothing, and h > 0 marks exactly the terms that count.
+    nothing: fmax, the max that drops nan (fmax(nan, 0) = 0), gives exactly that, and h > 0
+    marks the terms that count.
     """
     x_y = np.take_along_axis(x, y[:, None], axis=1)  # (N, 1): each sample's target score
-    z = m - x_y + x
-    j = np.arange(x.shape[1])
-    return np.where((z > 0) & (j != y[:, None]), z, 0)
+    h = np.fmax(m - x_y + x, 0)
+    h[np.arange(len(y)), y] = 0  # the target is no competitor of itself
+    return h
+
+
+def _weighted(terms, w_y):
+    """terms·w_y, where a term that does not count (0) stays 0 even for an inf or nan class weight,
+    as ATen skips it rather than multiplying. (np.where only then: it is slow on a random mask.
+    terms is a fresh array of the caller's, scaled in place: one full-size array fewer.)"""
+    if np.isfinite(w_y).all():
+        terms *= w_y
+        return terms
+    return np.where(terms != 0, terms * w_y, 0)
 
 
 @ieee()
@@ -313,7 +329,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     x, y, w_y, m, p, reduction = _prepare_multi_margin(input, target, p, margin, weight, size_average, reduce,
                                                        reduction)
     h = _multi_margin_hinges(x, y, m)
-    loss = (h**p * w_y).sum(axis=1) / x.shape[1]
+    loss = _weighted(h**p, w_y).sum(axis=1) / x.shape[1]
     return _reduce_in_double(loss.reshape(np.shape(target)), reduction)
 
 
@@ -329,7 +345,7 @@ def multi_margin_loss_backward(grad_output, input, target, p=1, margin=1.0, weig
     x, y, w_y, m, p, s, g = _prepare_multi_margin_backward(grad_output, input, target, p, margin, weight,
                                                            size_average, reduce, reduction)
     h = _multi_margin_hinges(x, y, m)
-    dx = np.where(h > 0, p * s * h ** (p - 1) * w_y, 0)
+    dx = _weighted(p * s * h ** (p - 1) * (h > 0), w_y)
     dx[np.arange(len(y)), y] = -dx.sum(axis=1)
     return (dx * g).reshape(np.shape(input))
 
