@@ -394,7 +394,16 @@ class _Blitter:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         fig = canvas.figure
+        if any(ax.get_aspect() != "auto" and ax.get_adjustable() == "datalim" for ax in fig.axes):
+            # Its draw moves the limits to keep the aspect, under the artists' clipping: draw it whole.
+            self.key = self.background = None
+            FigureCanvasAgg.draw(canvas)
+            canvas.blit()
+            return
         layers = _dynamic_layers(fig)
+        for ax, _ in layers:  # equal-aspect axes: the limits or box a full draw would use, here too
+            if ax is not None:
+                ax.apply_aspect()
         key = _background_key(fig)
         if key != self.key or self.background is None:
             shown = [a for _, artists in layers for a in artists if a.get_visible()]
@@ -410,6 +419,8 @@ class _Blitter:
             canvas.restore_region(self.background)
         renderer = canvas.get_renderer()
         for ax, artists in layers:
+            if ax is not None and hasattr(ax, "_update_title_position"):
+                ax._update_title_position(renderer)  # as Axes.draw does: above the top tick labels
             for artist in sorted(artists, key=lambda a: a.get_zorder()):
                 if artist.get_visible():
                     artist.draw(renderer)

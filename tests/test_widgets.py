@@ -259,3 +259,42 @@ def test_filled_areas_follow_the_data():
     ui.controls["top"].value = 2.0
     assert ui.rebuilds == 0 and ui.figure.axes[0].collections[0] is area
     assert np.isclose(area.get_paths()[0].vertices[:, 1].max(), 2.0)
+
+
+def test_a_blitted_equal_aspect_frame_is_the_frame_a_full_draw_gives():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def draw(k):
+        fig = Figure(figsize=(6, 3), layout="constrained")
+        ax = fig.subplots()
+        ax.scatter([0.0, 1.0 + 0.01 * k], [0.0, 0.5 + 0.01 * k])
+        ax.set_aspect("equal")  # adjustable="box", as plot_field (notebook 07)
+        ax.set_title(f"k = {k}")
+        return fig
+
+    ui = _live(plot.interactive(draw, k=(0, 10, 1, 0)))
+    for k in (1, 2, 3):
+        ui.controls["k"].value = k
+    key = ui._blitter.key
+    blitted = _pixels(ui.canvas)
+    FigureCanvasAgg.draw(ui.canvas)
+    assert ui._blitter.key == key  # the background was reused, not redrawn
+    np.testing.assert_array_equal(blitted, _pixels(ui.canvas))
+
+
+def test_an_equal_aspect_datalim_figure_is_always_drawn_whole():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def draw(k):
+        fig = Figure(figsize=(6, 3), layout="constrained")
+        ax = fig.subplots()
+        ax.scatter([0.0, 1.0 + 0.01 * k], [0.0, 0.5 + 0.01 * k])
+        ax.set_aspect("equal", adjustable="datalim")
+        return fig
+
+    ui = _live(plot.interactive(draw, k=(0, 10, 1, 0)))
+    for k in (1, 2, 3):
+        ui.controls["k"].value = k
+    drawn = _pixels(ui.canvas)
+    FigureCanvasAgg.draw(ui.canvas)
+    np.testing.assert_array_equal(drawn, _pixels(ui.canvas))
