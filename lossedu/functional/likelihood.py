@@ -53,6 +53,12 @@ Matching torch at the edges
 - Reductions of float16 accumulate in float32 (`_core.apply_reduction`); the 'mean' gradient
   g/n of float16 is divided in float32 too (`_upstream`: numpy would round n to float16, and
   n > 65 504 to inf).
+- Known differences, all at float16's extremes with a second dtype (tests/test_fuzz_likelihood.py
+  compares the dtype and every value finite on both sides there): torch rounds the term −g·y of
+  the log_input=False gradient to float16 before dividing by x + eps, we round once at the end;
+  beside a float16 input, an integer target's Stirling term is float32 in torch (finite) and
+  float16 here (inf from y ≈ 7 000); an integer input times a float16 target is rounded to
+  float16 in torch, not here. Values agree to float16's tolerance; only inf/nan may differ.
 """
 from __future__ import annotations
 
