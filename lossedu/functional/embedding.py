@@ -388,22 +388,22 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 @ieee()
 def cosine_embedding_loss_backward(grad_output, input1, input2, target, margin=0, size_average=None, reduce=None,
                                    reduction="mean"):
-    """Returns (∂ℓ/∂a, ∂ℓ/∂b):
+    """Returns (∂ℓ/∂a, ∂ℓ/∂b).
 
-    ∂ℓ/∂cos = −1 if y = 1, [cos − m ≥ 0] if y = −1, 0 otherwise (times g), and
-    ∂cos/∂a = b/√(AB) − cos·a/A   (∂cos/∂b: the same with a ↔ b and A ↔ B).
-    Each term is summed back to a's shape on its own: A holds a's own squares, so an `a`
-    broadcast against many b's gets one norm term per pair it is in, not one per copy.
+    ∂ℓ/∂cos = −1 if y = 1, [cos − m ≥ 0] if y = −1, 0 otherwise (times g). Then back through
+    cos = a·b / r with r = √(A·B), one node at a time as autograd does it: ∂cos/∂(a·b) = 1/r,
+    ∂cos/∂r = −cos/r, ∂r/∂(AB) = 1/(2r), ∂(AB)/∂A = B, ∂A/∂a = 2a. Multiplied out this is
+    ∂cos/∂a = b/r − cos·a/A; step by step, an A·B that overflows (float16) gives torch's 0·∞ = nan.
     """
     a, b, y, margin, reduction = _prepare_cosine(input1, input2, target, margin, size_average, reduce, reduction)
     cos, A, B = _cosine(a, b)
     g = reduction_backward(grad_output, y.shape[:-1], reduction, cos.dtype)[..., None]  # one g per pair
     dcos = np.where(y == 1, -g, 0) + np.where((y == -1) & (cos - margin >= 0), g, 0)
-    root = np.sqrt(A * B)  # back through cos = a·b / root, root = √(A·B), one step at a time:
-    d_root = -dcos * (cos / root)
-    d_AB = d_root / (2 * root)
-    grad_a = _grad_like(dcos / root * b, a) + _grad_like(2 * (d_AB * B) * a, a)
-    grad_b = _grad_like(dcos / root * a, b) + _grad_like(2 * (d_AB * A) * b, b)
+    r = np.sqrt(A * B)
+    d_r = -dcos * (cos / r)
+    d_AB = d_r / (2 * r)
+    grad_a = _grad_like(dcos / r * b, a) + _grad_like(2 * (d_AB * B) * a, a)
+    grad_b = _grad_like(dcos / r * a, b) + _grad_like(2 * (d_AB * A) * b, b)
     return grad_a, grad_b
 
 
@@ -452,6 +452,7 @@ def _vector_norm_backward(g, v, norm, p):
     return v * _pow(np.abs(v), p - 2) * scale
 
 
+@ieee()
 def _pow(x, e):
     """x ** e as torch's pow kernel computes it: 1/√x for e = −½, and (except in float16) x·x·x
     for 3 and 1/(x·x) for −2 — shortcuts that round, overflow and underflow unlike pow itself.
