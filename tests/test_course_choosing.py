@@ -1,9 +1,14 @@
-"""Helpers of notebook 09 (choosing a loss): flip_labels, reliability, plot_reliability."""
+"""Helpers of notebook 09 (choosing a loss): flip_labels, reliability, plot_reliability; the notebook's questions."""
+import ast
+import inspect
+import json
+import pathlib
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from lossedu.data import flip_labels
+from lossedu.data import flip_labels, line_with_outliers
 from lossedu.plot import plot_reliability, reliability
 
 
@@ -62,3 +67,39 @@ def test_plot_reliability_draws_one_panel_per_model():
     fig = plot_reliability({"a": p, "b": p ** 0}, labels, bins=5, title="t")
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert f"ECE = {reliability(p, labels, 5)['ece']:.3f}" in fig.axes[0].get_title()
+
+
+# ----------------------------------------------------------------------------- notebook 09 itself
+NOTEBOOK = pathlib.Path(__file__).resolve().parent.parent / "notebooks" / "09_choosing_a_loss.ipynb"
+
+
+def _cells():
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+
+def test_09_asks_predict_then_run_questions_each_answered_by_an_assert():
+    cells = _cells()
+    questions = [i for i, c in enumerate(cells) if "".join(c["source"]).startswith("**Predict, then run.**")]
+    assert len(questions) >= 3
+    for i in questions:
+        answer = cells[i + 1]
+        assert answer["cell_type"] == "code" and "assert" in "".join(answer["source"])
+
+
+def test_09_states_the_outliers_distance_in_noise_standard_deviations_correctly():
+    # line_with_outliers moves its outliers by 6 with noise σ = 0.3: 20 σ, not "6 standard deviations"
+    text = "".join("".join(c["source"]) for c in _cells() if c["cell_type"] == "markdown")
+    assert "6 standard deviations" not in text and "20 standard deviations" in text
+    defaults = inspect.signature(line_with_outliers).parameters
+    assert abs(defaults["outlier_shift"].default) / defaults["noise"].default == pytest.approx(20)
+
+
+def test_09_shows_the_lesson_code_it_explains():
+    shown = []
+    for cell in _cells():
+        if cell["cell_type"] == "code":
+            code = "".join(line for line in cell["source"] if not line.startswith("%"))
+            shown += [ast.unparse(node.args[0]) for node in ast.walk(ast.parse(code))
+                      if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "show_source"]
+    assert shown == ["choosing.risk", "choosing.hinge", "choosing.expected_score", "reliability",
+                     "choosing.fit_temperature"]
