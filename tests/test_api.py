@@ -1,6 +1,8 @@
 """The package contract: all 21 losses with torch's signatures, and their `_backward`s."""
 import inspect
 
+import numpy as np
+
 import pytest
 import torch.nn.functional as F
 
@@ -48,3 +50,15 @@ def test_documented_with_a_formula(name):
 def test_every_loss_can_be_wrapped_for_torch(name):
     wrapped = lossedu.as_torch(getattr(LF, name))
     assert inspect.signature(wrapped) == inspect.signature(getattr(LF, name))
+
+
+def test_mean_gradient_of_many_float16_terms_is_not_zero():
+    # 1/100000 is a float16 subnormal; dividing by a float16 n (inf past 65 504) gave 0.
+    import torch
+    from lossedu.functional import _core
+
+    ours = _core.reduction_backward(np.float16(1), (100000,), "mean", np.float16)
+    x = torch.zeros(100000, dtype=torch.float16, requires_grad=True)
+    x.mean().backward()
+    assert ours.dtype == np.float16
+    np.testing.assert_array_equal(np.asarray(ours), x.grad.numpy())

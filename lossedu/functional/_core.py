@@ -109,7 +109,8 @@ def reduction_backward(grad_output, shape, reduction, dtype):
         return g
     if reduction == "mean":
         n = int(np.prod(shape, dtype=np.int64))
-        g = g / n if n else g
+        # In g's own dtype a float16 n past 65 504 would be inf (and g/n 0): divide in float32, round once.
+        g = np.asarray(g.astype(accumulator(g.dtype)) / n, dtype=g.dtype) if n else g
     return np.broadcast_to(g, shape)
 
 
