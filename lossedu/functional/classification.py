@@ -112,17 +112,17 @@ def _log_softmax_backward(G, lsm, axis):
 
 # ----------------------------------------------------------------------------- the preamble
 class _Problem(NamedTuple):
-    """A checked problem, batched: x is (N, C, d1..dK); per-item arrays are (N, 1, d1..dK)."""
+    """The checked arguments `a`, batched: x is (N, C, d1..dK); per-item arrays are (N, 1, d1..dK)."""
 
     x: np.ndarray  # the input: log-probabilities for nll_loss, logits z for cross_entropy
     y: np.ndarray | None  # class indices, −1 for an ignored item (index targets)
     m: np.ndarray | None  # m_i = [y_i ≠ ignore_index] (index targets)
     w_y: np.ndarray | None  # m_i·w[y_i] (index targets)
-    p: np.ndarray | None  # the target distribution (probability targets), else None
+    p: np.ndarray | None  # the target distribution p (probability targets), else None
     w: np.ndarray  # (1, C, 1..) class weights, ones when `weight` is None
     C: int  # the number of classes
     eps: float  # label smoothing ε
-    eps_c: float  # ε/C, what label smoothing gives every class (inf for C = 0, as in torch)
+    eps_c: float  # ε/C, what label smoothing gives every class (inf for C = 0 and ε > 0, as in torch)
     W: object  # the 'mean' denominator: Σ_i w_y, or the number of items
     reduction: str
     items: tuple  # the shape of the 'none' result
@@ -136,7 +136,7 @@ def _prepare(input, target, weight, size_average, ignore_index, reduce, reductio
     eps = _check_label_smoothing(label_smoothing)
     x, unbatched = _batched_input(input)
     C = x.shape[1]
-    eps_c = eps / C if C else (math.inf if eps else math.nan)
+    eps_c = eps / C if C else (math.inf if eps else 0.0)
     items = () if unbatched else (x.shape[0],) + x.shape[2:]
     ignore_index = _check_ignore_index(ignore_index)
     if allow_probabilities and np.shape(target) == np.shape(input):
@@ -306,28 +306,28 @@ def _on_class(v, y, like):
     return out
 
 
-def _reduce(loss, p):
+def _reduce(loss, a):
     """'none' → ℓ (shaped like the target), 'sum' → Σℓ, 'mean' → Σℓ / W.
 
     float16 is summed in float32 and rounded once, as torch does.
     """
     loss = np.asarray(loss)
-    if p.reduction == "none":
-        return loss.reshape(p.items).astype(p.dtype, copy=False)
-    total = np.asarray(np.sum(loss, dtype=accumulator(loss.dtype)), dtype=p.dtype)  # inf beyond the dtype's range
-    return total if p.reduction == "sum" else np.asarray(total / p.W, dtype=p.dtype)
+    if a.reduction == "none":
+        return loss.reshape(a.items).astype(a.dtype, copy=False)
+    total = np.asarray(np.sum(loss, dtype=accumulator(loss.dtype)), dtype=a.dtype)  # inf beyond the dtype's range
+    return total if a.reduction == "sum" else np.asarray(total / a.W, dtype=a.dtype)
 
 
-def _per_item(grad_output, p):
+def _per_item(grad_output, a):
     """∂L/∂ℓ_i: the upstream gradient g (per item for 'none'), divided by W for 'mean'.
 
     Returned as (N, 1, d1..dK) for 'none', else as a 0-d array, in the result's dtype.
     """
-    if p.reduction == "none":
-        g = check_grad_output(grad_output, p.items, p.dtype)
-        return g.reshape(p.x.shape[:1] + (1,) + p.x.shape[2:])
-    g = check_grad_output(grad_output, (), p.dtype)
-    return np.asarray(g / p.W, dtype=p.dtype) if p.reduction == "mean" else g
+    if a.reduction == "none":
+        g = check_grad_output(grad_output, a.items, a.dtype)
+        return g.reshape(a.x.shape[:1] + (1,) + a.x.shape[2:])
+    g = check_grad_output(grad_output, (), a.dtype)
+    return np.asarray(g / a.W, dtype=a.dtype) if a.reduction == "mean" else g
 
 
 # ----------------------------------------------------------------------------- nll_loss
@@ -340,9 +340,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     The loss is linear in x and reads one entry per item. 'mean' is the weighted average
     Σℓ / Σ_i w_y (nan when nothing is counted).
     """
-    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction)
-    loss = np.where(p.m, -p.w_y * _pick(p.x, p.y), 0)
-    return _reduce(loss, p)
+    a = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction)
+    loss = np.where(a.m, -a.w_y * _pick(a.x, a.y), 0)
+    return _reduce(loss, a)
 
 
 @ieee()
@@ -353,9 +353,9 @@ def nll_loss_backward(grad_output, input, target, weight=None, size_average=None
     Only the target entry of each counted item has a gradient; nll_loss alone does not know
     that raising one log-probability must lower the others.
     """
-    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, backward=True)
-    g = _per_item(grad_output, p)
-    return grad_like(_on_class(-g * p.w_y, p.y, p.x), input)
+    a = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, backward=True)
+    g = _per_item(grad_output, a)
+    return grad_like(_on_class(-g * a.w_y, a.y, a.x), input)
 
 
 # ----------------------------------------------------------------------------- cross_entropy
@@ -372,17 +372,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     Label smoothing mixes the one-hot target with the uniform distribution, so the best
     prediction is no longer one-hot: the logits stop growing at a finite margin.
     """
-    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing,
+    a = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing,
                  allow_probabilities=True)
-    lsm = log_softmax(p.x, axis=1)
-    if p.p is not None:
-        q = (1 - p.eps) * p.p + p.eps_c if p.eps else p.p
-        return _reduce(-np.sum(p.w * q * lsm, axis=1, keepdims=True), p)
-    nll = np.where(p.m, -p.w_y * _pick(lsm, p.y), 0)
-    if not p.eps:
-        return _reduce(nll, p)
-    smooth = np.where(p.m, -np.sum(p.w * lsm, axis=1, keepdims=True), 0)
-    return np.asarray((1 - p.eps) * _reduce(nll, p) + p.eps_c * _reduce(smooth, p))
+    lsm = log_softmax(a.x, axis=1)
+    if a.p is not None:
+        q = (1 - a.eps) * a.p + a.eps_c
+        return _reduce(-np.sum(a.w * q * lsm, axis=1, keepdims=True), a)
+    nll = np.where(a.m, -a.w_y * _pick(lsm, a.y), 0)
+    if not a.eps:
+        return _reduce(nll, a)
+    smooth = np.where(a.m, -np.sum(a.w * lsm, axis=1, keepdims=True), 0)
+    return np.asarray((1 - a.eps) * _reduce(nll, a) + a.eps_c * _reduce(smooth, a))
 
 
 @ieee()
@@ -394,16 +394,16 @@ def cross_entropy_backward(grad_output, input, target, weight=None, size_average
     probability targets:  s_ic·Σ_k w_k·q_ik − w_c·q_ic
     each times ∂L/∂ℓ_i (the upstream g, divided by the forward's 'mean' denominator).
     """
-    p = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing,
+    a = _prepare(input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing,
                  allow_probabilities=True, backward=True)
-    g = _per_item(grad_output, p)
-    s = _softmax(p.x, axis=1)
-    if p.p is not None:
-        wq = p.w * ((1 - p.eps) * p.p + p.eps_c if p.eps else p.p)
+    g = _per_item(grad_output, a)
+    s = _softmax(a.x, axis=1)
+    if a.p is not None:
+        wq = a.w * ((1 - a.eps) * a.p + a.eps_c)
         return grad_like(g * (s * np.sum(wq, axis=1, keepdims=True) - wq), input)
-    g = np.where(p.m, g, 0)  # an ignored item has no gradient, even when 'mean' divides by 0
-    coef = (1 - p.eps) * g * p.w_y
-    grad = coef * s - _on_class(coef, p.y, s)
-    if p.eps:
-        grad = grad + p.eps_c * g * (s * np.sum(p.w, axis=1, keepdims=True) - p.w)
+    g = np.where(a.m, g, 0)  # an ignored item has no gradient, even when 'mean' divides by 0
+    coef = (1 - a.eps) * g * a.w_y
+    grad = coef * s - _on_class(coef, a.y, s)
+    if a.eps:
+        grad = grad + a.eps_c * g * (s * np.sum(a.w, axis=1, keepdims=True) - a.w)
     return grad_like(grad, input)
