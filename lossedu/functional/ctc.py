@@ -123,11 +123,11 @@ def _beta_tilde(em, skip, input_lengths, target_lengths):
     last[rows[L > 0], 2 * L[L > 0] - 1] = 0
     skip_ahead = np.pad(skip, ((0, 0), (0, 2)), constant_values=-np.inf)[:, 2:]  # the jump s → s+2
     beta = np.full((T, N, S), -np.inf, dtype=em.dtype)
-    after = np.full((N, S + 2), -np.inf, dtype=em.dtype)  # lp[t+1, l'_s] + β̃_{t+1}(s), two −inf columns behind
     for t in range(T - 1, -1, -1):
         if t + 1 < T:
-            after[:, :S] = em[t + 1] + beta[t + 1]
-            beta[t] = _logsumexp3(after[:, :S], after[:, 1:S + 1], after[:, 2:] + skip_ahead)
+            # lp[t+1, l'_s] + β̃_{t+1}(s), with two −inf columns behind so s+1 and s+2 are plain slices
+            after = np.pad(em[t + 1] + beta[t + 1], ((0, 0), (0, 2)), constant_values=-np.inf)
+            beta[t] = _logsumexp3(after[:, :-2], after[:, 1:-1], after[:, 2:] + skip_ahead)
         beta[t] = np.where((input_lengths - 1 == t)[:, None], last, beta[t])
     return beta
 
