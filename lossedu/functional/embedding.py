@@ -34,6 +34,9 @@ Matching torch at the edges
   torch. Every product is rounded in the inputs' dtype as torch rounds it, so in float16 a² of
   300 is inf and A·B overflows beyond about 255² — torch gives the same infs and nans. Only the
   sums are accumulated in float32 (`_sum`): torch adds half values in float32 and rounds once.
+  The gradient goes back through cos = a·b/r, r = √(A·B), one node at a time as autograd does
+  (∂cos/∂r = −cos/r, ∂r/∂(AB) = 1/(2r), …), not by the multiplied-out b/r − cos·a/A: where A·B
+  overflows, torch meets 0·∞ = nan, which the multiplied-out form would cancel to 0.
 * `cosine_distance` follows F.cosine_similarity instead: each norm is clamped at eps (not ε
   inside), and the gradient goes through the norm as if unclamped (torch clamps under no_grad).
 * pairwise_distance adds eps to the difference, then takes torch.linalg.vector_norm of the last
@@ -45,7 +48,10 @@ Matching torch at the edges
   p = 1: sign(v)·g;  p = 2: g·(v/‖v‖), 0 where ‖v‖ = 0;  p = ±∞: sign(v)·(g/#ties)·[|v_i| = ‖v‖ or
   nan];  p < 1: sign(v)·|v|^(p−1) (0 where v = 0)·g·‖v‖^(1−p);  1 < p < 2: sign(v)·|v|^(p−1)·
   (g/‖v‖^(p−1));  p > 2: v·|v|^(p−2)·(g/‖v‖^(p−1)), the last two 0 where ‖v‖ = 0. sign is torch's:
-  sign(nan) = 0.
+  sign(nan) = 0. Its powers are torch's `pow` (`_pow`), which computes x^−2 as 1/(x·x), x³ as x·x·x
+  and x^−½ as 1/√x (the first two not in float16): in float32 (1e20)^−2 is then 0, not the
+  subnormal 1e-40, and 0·‖v‖² = 0·∞ gives torch's nan. The forward norm uses std::pow itself, as
+  `x ** p` does.
 * swap takes torch.minimum's gradient: all of it to the smaller distance, half to each on a tie,
   all of it to both where one is nan.
 * Dtypes follow torch's type promotion operation by operation: x1 − x2 in the two inputs'
@@ -55,8 +61,13 @@ Matching torch at the edges
   torch does, while every pair with the float64 array is computed in float64. Python scalars
   (margin, eps) are rounded to the array's dtype before the operation, where torch computes the
   operation in float32 and rounds once; for float16 the two can differ in the last bit.
-  cosine_embedding_loss converts integer inputs to float32 first (torch sums their squares as
-  int64 and adds ε in float32); beside a float16 input torch rounds Σab in float16 and we do not.
+  Integer arrays are converted before they are subtracted, so differences of integers beyond
+  float32's 2^24 round where torch's integer arithmetic is exact. cosine_embedding_loss converts
+  integer inputs to float32 (torch sums their squares as int64 and adds ε in float32); beside a
+  float16 input torch rounds the products a·b in float16 and we do not (the tests skip that pair).
+* Summation order: torch adds float32 norms and sums in its own vectorised order, so a float32
+  distance can differ from ours in the last bits; a float64 result computed from float32 (or
+  float16) parts agrees to the narrower dtype's precision.
 """
 from __future__ import annotations
 
@@ -543,7 +554,7 @@ def cosine_distance_backward(grad_output, x1, x2, eps=1e-8):
     g = -check_grad_output(grad_output, cos.shape[:-1], cos.dtype)[..., None]
     grad_a = g * (b / c_b / c_a) - _vector_norm_backward(g * cos / c_a, a, norm_a, 2)
     grad_b = g * (a / c_a / c_b) - _vector_norm_backward(g * cos / c_b, b, norm_b, 2)
-    return grad_like(grad_a, x1), grad_like(grad_b, x2)
+    return _grad_like(grad_a, np.asarray(x1)), _grad_like(grad_b, np.asarray(x2))
 
 
 # The ready-made distances carry their gradients, as `with_backward` would attach them.
@@ -607,10 +618,10 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     stands in for the anchor when it is nearer the negative. Inputs share their ndim and broadcast
     over the batch; 1-D inputs give a 0-d loss.
     """
-    a, p, n, d, margin, swap, reduction = _prepare_triplet(
+    anchor, positive, negative, d, margin, swap, reduction = _prepare_triplet(
         anchor, positive, negative, margin, p, eps, swap, size_average, reduce, reduction
     )
-    z, _ = _triplet_z(d, a, p, n, margin, swap)
+    z, _ = _triplet_z(d, anchor, positive, negative, margin, swap)
     return apply_reduction(np.maximum(z, 0), reduction)
 
 
@@ -623,10 +634,10 @@ def triplet_margin_loss_backward(grad_output, anchor, positive, negative, margin
     with ∇d(u, v) = sign(w)|w|^(p−1)/‖w‖^(p−1), w = u − v + eps (= w/‖w‖ for p = 2).
     With swap, d(p, n) takes the negative's share when it is the smaller (half on a tie).
     """
-    a, p, n, d, margin, swap, reduction = _prepare_triplet(
+    anchor, positive, negative, d, margin, swap, reduction = _prepare_triplet(
         anchor, positive, negative, margin, p, eps, swap, size_average, reduce, reduction
     )
-    return _triplet_backward(grad_output, d, a, p, n, margin, swap, reduction)
+    return _triplet_backward(grad_output, d, anchor, positive, negative, margin, swap, reduction)
 
 
 @ieee()
@@ -636,10 +647,10 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
     d_neg = d(a, n), or min(d(a, n), d(p, n)) with swap. The loss has whatever shape d returns.
     """
-    a, p, n, d, margin, swap, reduction = _prepare_triplet_with_distance(
+    anchor, positive, negative, d, margin, swap, reduction = _prepare_triplet_with_distance(
         anchor, positive, negative, distance_function, margin, swap, reduction
     )
-    z, _ = _triplet_z(d, a, p, n, margin, swap)
+    z, _ = _triplet_z(d, anchor, positive, negative, margin, swap)
     return apply_reduction(np.maximum(z, 0), reduction)
 
 
@@ -652,7 +663,7 @@ def triplet_margin_with_distance_loss_backward(grad_output, anchor, positive, ne
     Returns (grad_anchor, grad_positive, grad_negative). Attach a backward to your own distance
     with `with_backward`.
     """
-    a, p, n, d, margin, swap, reduction = _prepare_triplet_with_distance(
+    anchor, positive, negative, d, margin, swap, reduction = _prepare_triplet_with_distance(
         anchor, positive, negative, distance_function, margin, swap, reduction, backward=True
     )
-    return _triplet_backward(grad_output, d, a, p, n, margin, swap, reduction)
+    return _triplet_backward(grad_output, d, anchor, positive, negative, margin, swap, reduction)
