@@ -60,7 +60,8 @@ then the results are torch's to the last bit and overflow where torch's do. Wher
 - float16: torch's fused kernels round every operation to half, like numpy's float16
   arithmetic, so the same expressions give torch's numbers (mse of d = 300 is inf in 'none' and
   so in 'mean'). Sums of half are accumulated in float32 (`_core.accumulator`), and autograd's
-  g/N of a half gradient is computed in float32 (N may exceed float16's largest number, 65504).
+  g/N of a half gradient is computed in float32 (`_core.reduction_backward`: N may exceed
+  float16's largest number, 65 504).
 - l1's gradient at a nan difference is 0 (torch's sign(nan) = 0, `_core.torch_sign`); smooth L1
   and Huber give nan there.
 - Weighted reductions follow torch's dtype rules (`_core.result_dtype`): an integer or bool
@@ -72,7 +73,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import (
-    accumulator,
     apply_reduction,
     as_float_array,
     broadcast_shape,
@@ -82,6 +82,7 @@ from ._core import (
     grad_like,
     ieee,
     legacy_reduction,
+    reduction_backward,
     result_dtype,
     torch_sign,
     warn_if_target_size_differs,
@@ -172,11 +173,6 @@ def _reduce(loss, w, reduction, *, mean_over_weights=True):
     return apply_reduction(loss, reduction)
 
 
-def _mean_backward(g, n):
-    """g/N as torch's autograd computes it: in float32 for half (N may exceed float16's 65504)."""
-    return (g.astype(accumulator(g.dtype)) / n).astype(g.dtype) if n else g
-
-
 def _upstream(grad_output, d, w, reduction, *, fused=True, mean_over_weights=True):
     """(norm, g) with ∂S/∂ℓᵢ = norm·gᵢ, split the way torch splits it (g is 0-d or d's shape).
 
@@ -186,9 +182,9 @@ def _upstream(grad_output, d, w, reduction, *, fused=True, mean_over_weights=Tru
     """
     n = d.size
     if w is None:
+        if not fused:  # autograd's g, g/N (in float32 for half: N may pass float16's 65 504)
+            return 1.0, reduction_backward(grad_output, d.shape, reduction, d.dtype)
         g = check_grad_output(grad_output, d.shape if reduction == "none" else (), d.dtype)
-        if reduction == "mean" and not fused:
-            return 1.0, _mean_backward(g, n)
         return (1.0 / n if reduction == "mean" and n else 1.0), g
     # autograd through w·ℓ, Σ and / Σw (or / N), in the order torch's Python code composes them
     product = result_dtype(d, w)  # the dtype of w·ℓ
@@ -197,8 +193,7 @@ def _upstream(grad_output, d, w, reduction, *, fused=True, mean_over_weights=Tru
         g = check_grad_output(grad_output, (), result_dtype(np.zeros((), product), total))
         g = np.divide(g, total, dtype=g.dtype)
     else:
-        g = check_grad_output(grad_output, d.shape if reduction == "none" else (), product)
-        g = _mean_backward(g, n) if reduction == "mean" else g
+        g = reduction_backward(grad_output, d.shape, reduction, product)
     return 1.0, np.multiply(g, w, dtype=product).astype(d.dtype, copy=False)
 
 
