@@ -159,6 +159,8 @@ def test_small_moves_keep_the_limits_and_a_curve_leaving_the_view_gets_new_ones(
     assert plot._steady_limits((0, 10), (0, 20), automatic=False) == (0, 20)  # set by the plot function: followed
     assert plot._steady_limits((0, 10), (1, 2), automatic=True) == (1, 2)
     assert plot._steady_limits((0, 10), (1, 9), automatic=True) == (0, 10)
+    assert plot._steady_limits((0, 10), (0, 12), automatic=True) == (0, 15)  # grew: a quarter span more
+    assert plot._steady_limits((1, 10), (0.5, 10), automatic=True, scale="log") == pytest.approx((0.5 * 20**-0.25, 10))  # in decades
 
 
 def test_the_layout_is_computed_once_and_legends_stay_put():
