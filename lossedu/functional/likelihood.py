@@ -148,7 +148,7 @@ def _stirling(y):
 
 def _two_pi_times(y):
     """2π·y in y's dtype, a float16 y multiplied in float32 and rounded once, as torch's kernel does."""
-    return (2 * math.pi * y.astype(accumulator(y.dtype))).astype(y.dtype)
+    return (2 * math.pi * y.astype(accumulator(y.dtype))).astype(y.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------- Gaussian
