@@ -29,6 +29,8 @@ Matching torch at the edges
 ---------------------------
 - BCE's logs are clamped at −100 *separately*, so p = 0 with y = 1 costs 100, as does p = 1e-50
   (log 1e-50 = −115). log(1 − p) is `log1p(−p)`: for p = 1e-10 the plain log(1 − p) is off by ~1e-7.
+- The 'mean' of a gradient is divided by N at the end, after the formula, as in torch (it matters
+  for float16, where g/N first can land among the subnormals).
 - BCE's backward ignores that clamp and floors p(1 − p) at ε, ATen's C++ literal `1e-12f`: a float32
   constant, 9.999999960041972e-13, even in float64 (p = 0, y = 0.5 gives −500 000 001 997.9, not −5e11).
   In float16 ε rounds to 0, as in torch, so p = 0 there gives ∓inf.
@@ -45,7 +47,11 @@ Matching torch at the edges
   dtype and a 0-d array never widens one with dimensions. torch writes some intermediates into an
   existing tensor (`loss.mul_(weight)`, `log_sigmoid.mul_(log_weight)`, soft margin's output), so
   they are rounded to that tensor's dtype (`_in_dtype_of`): BCE's loss keeps the input's dtype,
-  BCE with logits' the target's, whatever the weight's. pos_weight − 1 is computed in pos_weight's
+  BCE with logits' the target's, whatever the weight's. torch rounds each step of BCE with logits'
+  loss to the target's dtype; we round ℓ_w·softplus(−x) to the input's and the loss once, at the
+  end. With a target narrower than the input (float16 beside float64 logits) the two agree to the
+  target's precision while no intermediate overflows the target's dtype; past that (|x| ≈ 65504
+  with a float16 target) torch's intermediate is inf and ours is not. pos_weight − 1 is computed in pos_weight's
   own dtype (a float16 pos_weight of 1e-4 gives exactly −1 there, in torch too); a bool pos_weight
   is refused, as torch refuses `bool − 1`. BCE with logits' backward runs in torch in place, in
   the dtype of pos_weight·target (of the input without pos_weight); we round once, at the end, so
@@ -55,6 +61,7 @@ Matching torch at the edges
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -113,6 +120,13 @@ def _sigmoid(x):
 def _in_dtype_of(a, value):
     """`value` rounded to a's dtype: torch writes this result into a tensor like `a`."""
     return np.asarray(value, dtype=a.dtype)
+
+
+def _upstream(grad_output, shape, reduction, dtype):
+    """(g, n): the upstream gradient broadcast to `shape`, and what torch divides the gradient by at
+    the end — the number of elements for 'mean', else 1 — after the formula, not before."""
+    n = math.prod(shape) if reduction == "mean" else 1
+    return reduction_backward(grad_output, shape, "sum" if reduction == "mean" else reduction, dtype), n
 
 
 def _sum_over(values, axis):
@@ -258,15 +272,15 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 def binary_cross_entropy_backward(
     grad_output, input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
-    """∂ℓ/∂p = w·(p − y) / max(p(1 − p), ε),  ε ≈ 1e-12.
+    """∂ℓ/∂p = w·(p − y) / max(p(1 − p), ε),  ε ≈ 1e-12, times g (and 1/N for 'mean').
 
     From d/dp[−y log p − (1 − y) log(1 − p)] = −y/p + (1 − y)/(1 − p) = (p − y)/(p(1 − p)).
     Like torch, the gradient ignores the −100 clamp of the forward and floors the denominator
     at ε instead, so at p = 0 or 1 it is huge but finite.
     """
     p, y, w, reduction = _prepare_bce(input, target, weight, size_average, reduce, reduction)
-    g = reduction_backward(grad_output, p.shape, reduction, p.dtype)
-    return grad_like(g * (p - y) / np.maximum(p * (1 - p), _EPS) * w, input)
+    g, n = _upstream(grad_output, p.shape, reduction, p.dtype)  # n = N for 'mean', else 1
+    return grad_like(g * (p - y) / np.maximum(p * (1 - p), _EPS) * w / n, input)
 
 
 # ----------------------------------------------------------------------------- BCE with logits
@@ -300,10 +314,10 @@ def binary_cross_entropy_with_logits_backward(
     ∂ℓ/∂x = w·[ (1 − y) + ℓ_w·(σ(x) − 1) ], and ℓ_w − (1 − y) = pw·y collects the terms.
     """
     x, y, w, pw, reduction = _prepare_logits(input, target, weight, pos_weight, size_average, reduce, reduction)
-    g = reduction_backward(grad_output, x.shape, reduction, np.result_type(x, y))
+    g, n = _upstream(grad_output, x.shape, reduction, np.result_type(x, y))  # n = N for 'mean', else 1
     p = _sigmoid(x)
     d = p - y if pw is None else (pw * y + 1 - y) * p - pw * y
-    return grad_like(d * g * w, input)
+    return grad_like(d * g * w / n, input)
 
 
 # ----------------------------------------------------------------------------- soft margin
