@@ -51,8 +51,8 @@ Matching torch at the edges
   dtype before adding them, so each term goes through `_grad_like` on its own: a float32 input
   beside a float64 target then gives inf − inf = nan where torch does, not a float64 inf.
 - Reductions of float16 accumulate in float32 (`_core.apply_reduction`); the 'mean' gradient
-  g/n of float16 is divided in float32 too (`_upstream`: numpy would round n to float16, and
-  n > 65 504 to inf).
+  g/n of float16 is divided in float32 too (`_core.reduction_backward`: numpy would round n to
+  float16, and n > 65 504 to inf).
 - Known differences, all at float16's extremes with a second dtype (tests/test_fuzz_likelihood.py
   compares the dtype and every value finite on both sides there): torch rounds the term −g·y of
   the log_input=False gradient to float16 before dividing by x + eps, we round once at the end;
@@ -73,7 +73,6 @@ from ._core import (
     apply_reduction,
     as_float_array,
     broadcast_shape,
-    check_grad_output,
     check_reduction,
     check_scalar,
     ieee,
@@ -357,17 +356,9 @@ def _as_floats(dtype, *arrays):
 
 
 def _upstream(grad_output, reduction, *arrays):
-    """g = ∂(reduced loss)/∂ℓ for the elementwise loss of the arrays' broadcast shape.
-
-    A float16 'mean' divides g by n in float32 and rounds once, as torch does (numpy would round
-    n to float16 first, and n > 65 504 to inf).
-    """
+    """g = ∂(reduced loss)/∂ℓ for the elementwise loss of the arrays' broadcast shape and dtype."""
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    dtype = np.result_type(*arrays)
-    if reduction == "mean" and dtype == np.float16:
-        g = check_grad_output(grad_output, (), dtype).astype(np.float32)
-        return np.broadcast_to((g / max(math.prod(shape), 1)).astype(dtype), shape)
-    return reduction_backward(grad_output, shape, reduction, dtype)
+    return reduction_backward(grad_output, shape, reduction, np.result_type(*arrays))
 
 
 def _grad_like(arg, *terms):
