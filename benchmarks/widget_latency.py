@@ -59,6 +59,8 @@ def values_to_try(widget, n=6):
         values = [v for v in (o[1] if isinstance(o, tuple) else o for o in widget.options) if v != start]
     elif isinstance(widget.value, bool):
         values = [not start]
+    elif hasattr(widget, "base"):  # FloatLogSlider: min and max are exponents
+        values = [float(widget.base ** v) for v in np.linspace(widget.min, widget.max, n + 2)[1:-1]]
     else:
         lo, hi = widget.min, widget.max
         values = [type(start)(v) for v in np.linspace(lo, hi, n + 2)[1:-1]]

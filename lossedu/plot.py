@@ -275,7 +275,7 @@ class Interactive(W.VBox):
     off, so a drag sends one value when released instead of a queue of slow redraws.
     """
 
-    debounce_ms = 150.0
+    debounce_ms = 100.0  # the course's goal for a move: slower than that, answer on release
     width_px = 880  # a JupyterLab notebook's output area, beside the side bar
 
     def __init__(self, plot_fn, controls):
