@@ -53,12 +53,13 @@ Matching torch at the edges
 - Reductions of float16 accumulate in float32 (`_core.apply_reduction`); the 'mean' gradient
   g/n of float16 is divided in float32 too (`_core.reduction_backward`: numpy would round n to
   float16, and n > 65 504 to inf).
-- Known differences, all at float16's extremes with a second dtype (tests/test_fuzz_likelihood.py
-  compares the dtype and every value finite on both sides there): torch rounds the term −g·y of
-  the log_input=False gradient to float16 before dividing by x + eps, we round once at the end;
-  beside a float16 input, an integer target's Stirling term is float32 in torch (finite) and
-  float16 here (inf from y ≈ 7 000); an integer input times a float16 target is rounded to
-  float16 in torch, not here. Values agree to float16's tolerance; only inf/nan may differ.
+- In the same way the gradient hands −g·y to log(x + eps) in x's dtype (`slope_log`), and ½g/v'
+  to d² in d's dtype (`slope_d2`), before the division or product that follows: with a float16
+  input beside a float64 target, torch rounds there, and so inf and nan land where torch's do.
+- Known differences, at float16's extremes with a second dtype only (tests/test_fuzz_likelihood.py
+  compares the dtype and every value finite on both sides there): beside a float16 input, an
+  integer target's Stirling term is float32 in torch (finite) and float16 here (inf from
+  y ≈ 7 000); an integer input times a float16 target is rounded to float16 in torch, not here.
 """
 from __future__ import annotations
 
@@ -124,14 +125,15 @@ def poisson_nll_loss_backward(grad_output, input, target, log_input=True, full=F
 
     g is the upstream gradient of each element (grad_output, over N for 'mean'). The Stirling
     term of `full` depends on the target only: it adds nothing here. `_grad_like(input, …)`
-    adds the derivative's two terms, g·eˣ and −g·y (or g and −g·y/(x + eps)), summed back to
-    input's shape where it was broadcast.
+    adds the derivative's two terms, g·eˣ and −g·y (or g and −g·y/(x + eps), through the log's
+    slope −g·y), summed back to input's shape where it was broadcast.
     """
     g, x, y, eps = _prepare_poisson_backward(grad_output, input, target, log_input, full, size_average, eps,
                                              reduce, reduction)
     if log_input:
         return _grad_like(input, g * np.exp(x), -g * y)
-    return _grad_like(input, g, -g * y / (x + eps))
+    slope_log = (-g * y).astype(x.dtype)  # ∂ℓ/∂log(x + eps) = −y, handed to the log in its dtype
+    return _grad_like(input, g, slope_log / (x + eps))
 
 
 def _stirling(y):
