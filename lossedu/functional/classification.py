@@ -120,13 +120,16 @@ def _sum_exp(z, m, axis, block=1 << 16):
 
 
 def _softmax(z, axis):
-    """s = exp(lsm), recovered from log_softmax as torch's backward does (float16's in float32).
+    """s = exp(z − m) / Σ_k exp(z_k − m), m = max(z): the probabilities log_softmax is the log of.
 
-    The exponential overwrites the fresh log-probabilities: no second array of the input's size
-    (see `_sum_exp`).
+    float16 is computed in float32 (torch's opmath). The quotients overwrite the exponentials:
+    one fresh array of the input's size, not two (see `_sum_exp`).
     """
-    lsm = _opmath(log_softmax(z, axis))
-    return np.exp(lsm, out=lsm)
+    z = _opmath(z)
+    e = z - np.max(z, axis=axis, keepdims=True, initial=-np.inf)
+    np.exp(e, out=e)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
 
 
 def _opmath(z):
