@@ -609,11 +609,11 @@ def _sync_figure(dst, src):
     """
     if _structure(dst) != _structure(src) or not _copyable(src):
         return False
-    _sync_texts(dst.texts, src.texts)
+    _sync_texts(dst.texts, src.texts, placed=_laid_out(dst))
     for d_legend, s_legend in zip(dst.legends, src.legends):
         _sync_texts(d_legend.get_texts(), s_legend.get_texts())
     for dst_sub, src_sub in zip(getattr(dst, "subfigs", []), getattr(src, "subfigs", [])):
-        _sync_texts(dst_sub.texts, src_sub.texts)
+        _sync_texts(dst_sub.texts, src_sub.texts, placed=_laid_out(dst_sub))
     for dst_ax, src_ax in zip(dst.axes, src.axes):
         if not hasattr(dst_ax, "_colorbar"):
             _sync_axes(dst_ax, src_ax)
@@ -628,12 +628,19 @@ def _copyable(fig):
     )
 
 
-def _sync_texts(dst_texts, src_texts):
+def _sync_texts(dst_texts, src_texts, placed=()):
+    """Text, colour, visibility and position; `placed` texts keep their own position (a suptitle,
+    put where the frozen layout made room for it: the new figure's was never laid out)."""
     for d, s in zip(dst_texts, src_texts):
         d.set_text(s.get_text())
-        d.set_position(s.get_position())
+        if not any(d is p for p in placed):
+            d.set_position(s.get_position())
         d.set_color(s.get_color())
         d.set_visible(s.get_visible())
+
+
+def _laid_out(fig):
+    return [getattr(fig, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")]
 
 
 _LINE_STYLE = ("color", "linestyle", "linewidth", "marker", "markersize", "markerfacecolor", "markeredgecolor",
@@ -659,8 +666,8 @@ def _sync_axes(dst, src):
         d.set_facecolor(s.get_facecolor())
         d.set_edgecolor(s.get_edgecolor())
     _sync_texts(dst.texts, src.texts)
-    for name in ("title", "_left_title", "_right_title"):
-        _sync_texts([getattr(dst, name)], [getattr(src, name)])
+    titles = [getattr(dst, name) for name in ("title", "_left_title", "_right_title")]
+    _sync_texts(titles, [getattr(src, name) for name in ("title", "_left_title", "_right_title")], placed=titles)
     for d_axis, s_axis in ((dst.xaxis, src.xaxis), (dst.yaxis, src.yaxis)):
         _sync_texts([d_axis.label], [s_axis.label])
         _sync_ticks(d_axis, s_axis)

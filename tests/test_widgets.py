@@ -300,3 +300,16 @@ def test_an_equal_aspect_datalim_figure_is_always_drawn_whole():
     drawn = _pixels(ui.canvas)
     FigureCanvasAgg.draw(ui.canvas)
     np.testing.assert_array_equal(drawn, _pixels(ui.canvas))
+
+
+def test_a_suptitle_stays_where_the_layout_put_it():
+    def draw(k):
+        fig = Figure(figsize=(6, 3), layout="constrained")
+        fig.subplots(1, 2)[0].set_title("panel")
+        fig.suptitle(f"k = {k}")
+        return fig
+
+    ui = plot.interactive(draw, k=(0, 10, 1, 0))
+    placed = ui.figure._suptitle.get_position()
+    ui.controls["k"].value = 3
+    assert ui.figure.get_suptitle() == "k = 3" and ui.figure._suptitle.get_position() == placed
