@@ -348,8 +348,9 @@ def _minus_on_class(grad, v, y):
     has none). Done in `grad` itself, a fresh array: one more of the input's size would cost
     more than the arithmetic (see `_sum_exp`)."""
     if grad.shape[1]:
-        at = np.maximum(y, 0)
-        np.put_along_axis(grad, at, np.take_along_axis(grad, at, axis=1) - np.where(y >= 0, v, 0), axis=1)
+        at = list(np.indices(y.shape, sparse=True))  # [i, y_i, …]: one entry per item, none repeated
+        at[1] = np.maximum(y, 0)
+        grad[tuple(at)] -= np.where(y >= 0, v, 0)
     return grad
 
 
