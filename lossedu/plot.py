@@ -30,8 +30,10 @@ keeps `%matplotlib inline` for everything else). A move never builds a new pictu
 
 Either way only what changes is drawn: axes frames, grids and tick labels are kept as a saved
 picture while the limits stay (`_Blitter`), and limits stay while the data still fill them
-(`_steady_limits`), so a curve is seen moving instead of the axes rescaling under it. A widget whose
-update still takes longer than `Interactive.debounce_ms` sends slider values on release only.
+(`_steady_limits`), so a curve is seen moving instead of the axes rescaling under it. Sliders made
+from the shorthands send their value when released (one redraw per move, never a queue); a slider
+passed in as a widget keeps its own `continuous_update` until an update takes longer than
+`Interactive.debounce_ms`.
 
 Code can move a control (`ui.controls["beta"].value = 2.0`): the figure is updated at once and
 `ui.figure` (always the live figure) shows the new state. A static render of the notebook
@@ -215,7 +217,8 @@ def _control(name, spec):
     a bool          → Checkbox
     a list          → Dropdown of its items (first item selected)
     (min, max[, step[, value]]) → IntSlider if all are ints, else FloatSlider
-                      (value defaults to the middle, step to 1/100 of the range)
+                      (value defaults to the middle, step to 1/100 of the range; the value is
+                      sent when the handle is released)
     """
     if isinstance(spec, W.Widget):
         return spec
@@ -231,7 +234,11 @@ def _control(name, spec):
         step = spec[2] if len(spec) > 2 else (1 if integer else (hi - lo) / 100)
         value = spec[3] if len(spec) > 3 else (lo + hi) // 2 if integer else (lo + hi) / 2
         slider = W.IntSlider if integer else W.FloatSlider
-        return slider(value=value, min=lo, max=hi, step=step, description=name, style=style)
+        # continuous_update=False: the value is sent when the handle is let go. A redraw costs
+        # 40–200 ms of CPU here, more than the ~16 ms between a drag's events, so sending every
+        # value would only queue redraws behind the hand (a widget passed in keeps its own setting).
+        return slider(value=value, min=lo, max=hi, step=step, description=name, style=style,
+                      continuous_update=False)
     raise TypeError(
         f"control {name!r}: expected a widget, a bool, a list of options or a (min, max[, step[, value]]) "
         f"tuple, got {spec!r} (fix other arguments with functools.partial)"

@@ -185,12 +185,13 @@ def test_a_slow_widget_is_debounced_and_a_fast_one_is_not(monkeypatch):
         return _regression_draw(a)
 
     monkeypatch.setattr(plot.Interactive, "debounce_ms", 1e6)  # whatever the machine's load, not at the start
-    fast = plot.interactive(_regression_draw, beta=(0.0, 3.0, 0.05, 1.0))
+    live = lambda: W.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.05)  # noqa: E731 (continuous by default)
+    fast = plot.interactive(_regression_draw, beta=live())
     fast.debounce_ms = 5000.0
     fast.controls["beta"].value = 1.5
     assert fast.controls["beta"].continuous_update  # faster than its limit: stays live while dragged
 
-    ui = plot.interactive(slow_after_the_first, a=(0.0, 3.0, 0.05, 1.0))
+    ui = plot.interactive(slow_after_the_first, a=live())
     ui.debounce_ms = 150.0
     assert ui.controls["a"].continuous_update
     ui.controls["a"].value = 1.5
@@ -203,8 +204,13 @@ def test_a_widget_whose_first_draw_is_very_slow_starts_debounced():
         time.sleep(3.5 * plot.Interactive.debounce_ms / 1e3)
         return _regression_draw(a)
 
-    ui = plot.interactive(slow, a=(0.0, 3.0, 0.05, 1.0))
+    ui = plot.interactive(slow, a=W.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.05))
     assert not ui.controls["a"].continuous_update
+
+
+def test_shorthand_sliders_send_their_value_on_release():
+    ui = plot.interactive(lambda a, k: _regression_draw(a), a=(0.0, 3.0, 0.05, 1.0), k=(1, 5))
+    assert not ui.controls["a"].continuous_update and not ui.controls["k"].continuous_update
 
 
 def test_timings_name_the_stages():
