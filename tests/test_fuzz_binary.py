@@ -225,6 +225,28 @@ def narrower_target_stays_finite(kwargs):
             and (w is None or np.all(w > 0)))
 
 
+# Left open: torch builds BCE with logits' loss in place in a tensor of the target's dtype,
+# (1 − y).mul_(x).sub_(ℓ_w·log σ(x)).mul_(w), rounding (1 − y)·x, the difference and the product
+# with w to it one by one (its backward with pos_weight likewise, in pos_weight·y's dtype). Doing
+# the same here means three roundings inside the one-line formula notebook 05 shows. With a float16
+# target, (1 − y)·x = −1e6 is −inf in torch before softplus(1e6) = 1e6 is added; here the sum is 0.
+# strict=True: fails once fixed, and `narrower_target_stays_finite` goes with it.
+NARROW_TARGET = dict(input=np.array([-1e6, 7e4]), target=np.array([0.0, 0.5], np.float16), reduction="none")
+
+
+def test_what_torch_does_with_a_target_narrower_than_the_input():
+    x, y = (torch.from_numpy(NARROW_TARGET[k]) for k in ("input", "target"))
+    theirs = F.binary_cross_entropy_with_logits(x, y, reduction="none")
+    assert theirs.dtype == torch.float16 and theirs[0].item() == -np.inf  # −inf + 1e6, all in float16
+    steps = ((1 - y).to(torch.float64) * x).half().double() - F.logsigmoid(x)  # (1 − y)·x rounded first
+    assert torch.equal(theirs, steps.half())
+
+
+@pytest.mark.xfail(strict=True, reason="known deviation: torch rounds each step to a narrower target's dtype")
+def test_known_deviation_target_narrower_than_the_input():
+    compare(BCEL, grad=False, **NARROW_TARGET)
+
+
 @given(logits_case(BCEL))
 def test_fuzz_binary_cross_entropy_with_logits(kwargs):
     assume(narrower_target_stays_finite(kwargs))

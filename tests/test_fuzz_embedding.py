@@ -189,14 +189,34 @@ def test_every_dtype_combination(d1, d2, d3):
         y = np.array([1, -1, 1, -1]).astype(d3)
         compare("margin_ranking_loss", grad=grad, input1=x[0][:, 0], input2=x[1][:, 0], target=y, margin=0.5,
                 reduction="none", **tol)
-        if not ({np.dtype(d1).kind, np.dtype(d2).kind} == {"f", "i"} and np.float16 in (d1, d2)):
-            # (torch rounds Σab of float16 and int32 in float16, we in float32: see the module docstring)
+        if scale < 100 or not ({np.dtype(d1).kind, np.dtype(d2).kind} == {"f", "i"} and np.float16 in (d1, d2)):
+            # (torch rounds a·b of float16 and int32 in float16, we in float32: see the module docstring
+            # and test_known_deviation_integer_beside_float16_cosine; at scale 3 the two agree to float16's
+            # precision, at 200 torch's Σab of float16 overflows)
             compare("cosine_embedding_loss", grad=grad, input1=x[0], input2=x[1], target=y, reduction="none", **tol)
         for swap in (False, True):
             compare("triplet_margin_loss", grad=grad, anchor=x[0], positive=x[1], negative=x[2], swap=swap,
                     margin=1.0, reduction="none", **tol)
             compare("triplet_margin_with_distance_loss", grad=grad, anchor=x[0], positive=x[1], negative=x[2],
                     swap=swap, reduction="sum", **tol)
+
+
+# Left open: torch rounds a·b to float16 (an integer joins float16) while Σa² of the integer input
+# stays int64, then float32 with ε; the shown `_cosine` writes one array a into both products, so
+# matching torch means a cast inside the formula of notebook 07. strict=True: fails once fixed.
+GAP = dict(input1=np.array([[200, 200, 200]]), input2=np.array([[200.0, 200.0, 200.0]], np.float16),
+           target=np.array([1]), reduction="none")
+
+
+def test_what_torch_does_for_an_integer_beside_float16_cosine():
+    theirs = F.cosine_embedding_loss(*(torch.from_numpy(GAP[k]) for k in ("input1", "input2", "target")),
+                                     reduction="none")
+    assert theirs.dtype == torch.float32 and theirs.isnan().item()  # Σab = 120 000 is inf in float16: inf/inf
+
+
+@pytest.mark.xfail(strict=True, reason="known deviation: torch rounds a·b of an integer and float16 in float16")
+def test_known_deviation_integer_beside_float16_cosine():
+    compare("cosine_embedding_loss", grad=False, **GAP)
 
 
 def test_cosine_float16_beside_integers_has_torchs_dtype():

@@ -46,13 +46,15 @@ def _tolerance(*dtypes):
 
 # Known, documented deviations, at float16's extremes only: (a) beside a float16 input, an
 # integer target's Stirling term (full=True), which torch computes in float32 (finite up to
-# y ≈ 1e37) and we in float16 (inf from y ≈ 7 000); (b) an integer input with a float16 target,
-# whose product y·x torch rounds to float16 and we do not. There the dtype, the shape and every
+# y ≈ 1e37) and we in float16 (inf from y ≈ 7 000); (b) an integer input with a float16 target
+# and log_input=True, whose product y·x torch rounds to float16 and we do not (log_input=False
+# has no such product: y·log(x + eps) is float32 in both). There the dtype, the shape and every
 # value finite on both sides are still compared; only inf/nan positions may differ.
-def _known_deviation(x_dtype, y_dtype, kind, full):
+# test_known_deviations_are_still_there pins each against torch.
+def _known_deviation(x_dtype, y_dtype, kind, full, log_input):
     if kind != "big":
         return False
-    return (x_dtype == H and y_dtype == I and full) or (x_dtype == I and y_dtype == H)
+    return (x_dtype == H and y_dtype == I and full) or (x_dtype == I and y_dtype == H and log_input)
 
 
 def _compare_where_finite(kwargs, tolerance):
@@ -77,7 +79,7 @@ def test_poisson_fuzz(x_dtype, y_dtype, kind):
         kwargs = dict(input=x, target=y, log_input=log_input, full=full, reduction=reduction)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if _known_deviation(x_dtype, y_dtype, kind, full):
+            if _known_deviation(x_dtype, y_dtype, kind, full, log_input):
                 _compare_where_finite(kwargs, _tolerance(x_dtype, y_dtype))
             else:
                 compare("poisson_nll_loss", grad=x_dtype != I, **kwargs, **_tolerance(x_dtype, y_dtype))
@@ -177,3 +179,29 @@ def test_integer_input_with_a_float16_target_is_float32():
     theirs = F.poisson_nll_loss(torch.from_numpy(x), torch.from_numpy(y), reduction="none").numpy()
     assert_close(LF.poisson_nll_loss(x, y, reduction="none"), theirs, "int64 input, float16 target",
                  **TOL[H])
+
+
+# ----------------------------------------------------------------------------- the deviations left open
+# Each would need one symbol in two dtypes inside the formula notebook 02 shows (y as float16 in
+# y·x but float32 in the Stirling term; x as float32 in eˣ but float16 in y·x): a numpy array has
+# one dtype, so closing them means casts inside the lines the learner reads. strict=True: the day
+# they match torch these fail, and the exclusion in test_poisson_fuzz goes with them.
+GAP_A = dict(input=np.array([2.0, 2.0], H), target=np.array([9000, 8001]), full=True, reduction="none")
+GAP_B = dict(input=np.array([100, 5]), target=np.array([1000.0, 20000.0], H), reduction="none")
+
+
+def test_what_torch_does_in_the_deviations_left_open():
+    theirs_a, _ = torch_run("poisson_nll_loss", GAP_A, (), None)
+    assert theirs_a.dtype == H and np.isfinite(theirs_a).all()  # Stirling in float32: 54 940, 47 900
+    theirs_b, _ = torch_run("poisson_nll_loss", GAP_B, (), None)
+    assert theirs_b.dtype == S and np.isnan(theirs_b[0]) and np.isneginf(theirs_b[1])  # y·x → float16 inf
+
+
+@pytest.mark.xfail(strict=True, reason="known deviation (a): an integer target's Stirling term beside float16")
+def test_known_deviation_a_integer_target_stirling_beside_float16():
+    compare("poisson_nll_loss", grad=False, **GAP_A)
+
+
+@pytest.mark.xfail(strict=True, reason="known deviation (b): an integer input times a float16 target")
+def test_known_deviation_b_integer_input_times_float16_target():
+    compare("poisson_nll_loss", grad=False, **GAP_B)

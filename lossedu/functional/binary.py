@@ -51,11 +51,14 @@ Matching torch at the edges
   loss to the target's dtype; we round ℓ_w·softplus(−x) to the input's and the loss once, at the
   end. With a target narrower than the input (float16 beside float64 logits) the two agree to the
   target's precision while no intermediate overflows the target's dtype; past that (|x| ≈ 65504
-  with a float16 target) torch's intermediate is inf and ours is not. pos_weight − 1 is computed in pos_weight's
-  own dtype (a float16 pos_weight of 1e-4 gives exactly −1 there, in torch too); a bool pos_weight
-  is refused, as torch refuses `bool − 1`. BCE with logits' backward runs in torch in place, in
-  the dtype of pos_weight·target (of the input without pos_weight); we round once, at the end, so
-  with a float16 target and pos_weight beside a float64 input the gradient agrees to float16's
+  with a float16 target) torch's intermediate is inf and ours is not: (1 − y)·x = −1e6 is −inf in
+  float16 before softplus(1e6) is added, where our sum is 0. Left open on purpose: matching it means
+  three more roundings inside the one-line formula notebook 05 shows; tests/test_fuzz_binary.py
+  pins it against torch (strict xfail). pos_weight − 1 is computed in pos_weight's own dtype (a
+  float16 pos_weight of 1e-4 gives exactly −1 there, in torch too); a bool pos_weight is refused,
+  as torch refuses `bool − 1`. BCE with logits' backward runs in torch in place, in the dtype of
+  pos_weight·target (of the input without pos_weight); we round once, at the end, so with a
+  float16 target and pos_weight beside a float64 input the gradient agrees to float16's
   precision (tests/test_fuzz_binary.py compares mixed dtypes at the narrowest one's tolerance).
 """
 from __future__ import annotations
