@@ -319,3 +319,51 @@ def test_a_suptitle_stays_where_the_layout_put_it():
     placed = ui.figure._suptitle.get_position()
     ui.controls["k"].value = 3
     assert ui.figure.get_suptitle() == "k = 3" and ui.figure._suptitle.get_position() == placed
+
+
+def test_a_frame_png_is_the_pixels_it_was_made_from():
+    from PIL import Image
+    import io
+
+    rng = np.random.default_rng(0)
+    rgba = (rng.random((7, 5, 4)) < 0.3) * rng.integers(0, 256, (7, 5, 4))
+    frame = plot._png_unfiltered(rgba.astype(np.uint8))
+    assert frame.startswith(PNG)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(frame))), rgba)
+
+
+def test_fixed_ticks_copied_again_with_the_same_labels_keep_the_background_and_new_labels_redraw_it():
+    def draw(k, rows=3):
+        fig = Figure(figsize=(4, 3))
+        ax = fig.subplots()
+        ax.plot(np.arange(rows), np.arange(rows) * k)
+        ax.set_ylim(-1, 20)
+        ax.set_xticks(range(rows), [f"r{i}" for i in range(rows)])  # fixed places, labels: new objects each call
+        return fig
+
+    ui = _live(plot.interactive(draw, k=(1, 5, 1, 1), rows=(2, 4, 1, 3)))
+    key = ui._blitter.key
+    ui.controls["k"].value = 2
+    assert ui._blitter.key == key  # the same ticks: the saved background was reused
+    ui.controls["rows"].value = 4
+    assert ui._blitter.key != key  # other ticks: drawn again
+    assert [t.get_text() for t in ui.figure.axes[0].get_xticklabels()] == ["r0", "r1", "r2", "r3"]
+
+
+def test_a_moved_title_keeps_its_place_above_the_axes():
+    def draw(k):
+        fig = Figure(figsize=(4, 3))
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, k])
+        ax.set_ylim(0, 5)
+        ax.set_title("one line" if k < 3 else "two\nlines")
+        return fig
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    ui = _live(plot.interactive(draw, k=(1, 5, 1, 1)))
+    for k in (2, 4):
+        ui.controls["k"].value = k
+        placed = ui.figure.axes[0].title.get_position()
+        FigureCanvasAgg.draw(ui.canvas)  # a full draw places the title itself
+        assert ui.figure.axes[0].title.get_position() == placed
