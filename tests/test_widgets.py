@@ -367,3 +367,27 @@ def test_a_moved_title_keeps_its_place_above_the_axes():
         placed = ui.figure.axes[0].title.get_position()
         FigureCanvasAgg.draw(ui.canvas)  # a full draw places the title itself
         assert ui.figure.axes[0].title.get_position() == placed
+
+
+def test_text_drawn_again_from_the_glyph_cache_is_pixel_for_pixel_a_fresh_drawing():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    def figure():
+        fig = Figure(figsize=(4, 3), dpi=70)
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1], label="a line, $\\beta^2$ = 1")
+        ax.set_title("a title, rotated labels", color="C3")
+        ax.text(0.3, 0.6, "dy/dx = ½", rotation=30, fontsize=13)
+        ax.text(0.1, 0.2, r"$\frac{1}{2}$ with a rule")  # a fraction's rule is not a glyph: drawn anew
+        ax.legend()
+        fig.suptitle("suptitle")
+        return fig
+
+    fresh = FigureCanvasAgg(figure())
+    fresh.draw()
+    cached = FigureCanvasAgg(figure())
+    plot._cache_text(cached.get_renderer())
+    cached.draw()  # fills the cache
+    assert cached.get_renderer()._lossedu_text_cache
+    cached.draw()  # drawn from it
+    np.testing.assert_array_equal(np.asarray(cached.buffer_rgba()), np.asarray(fresh.buffer_rgba()))
