@@ -1017,7 +1017,7 @@ def plot_decision_boundary(x, y, predict, *, resolution=200, margin=0.15, title=
 
 
 # ----------------------------------------------------------------------------- CTC (notebook 08)
-__all__ += ["ctc_lattice", "plot_ctc_lattice", "plot_ctc_decoding"]
+__all__ += ["ctc_lattice", "plot_ctc_lattice", "ctc_lattice_widget", "plot_ctc_decoding"]
 
 
 def ctc_lattice(log_probs, target, blank=0):
@@ -1053,31 +1053,53 @@ def plot_ctc_lattice(log_probs, target, blank=0, *, symbols=None, title=None, fi
     prefix of an alignment reaches that cell). Middle: the occupancy γ_t(s), where the
     alignments actually go. Right: the gradient ∂nll/∂log_probs[t, c] = −γ_t(c), per class.
     `symbols` optionally names the classes (a string or list indexed by class, e.g. "-abc").
-    Returns the Figure.
+    Returns the Figure (`ctc_lattice_widget` returns it with an update that redraws it in place).
     """
-    lat = ctc_lattice(log_probs, target, blank)
+    return ctc_lattice_widget(log_probs, target, blank, symbols=symbols, title=title, figsize=figsize)[0]
+
+
+def ctc_lattice_widget(log_probs, target, blank=0, *, symbols=None, title=None, figsize=(12, 3.8)):
+    """`plot_ctc_lattice` for `lossedu.plot.interactive`: (figure, update(log_probs, target)).
+
+    The update puts the new lattice into the same three images (their data, extent and the
+    colour scale of log α), the states' tick labels and the title, in place. The number of
+    classes C must stay the same.
+    """
     C = np.shape(log_probs)[1]
     names = list(symbols) if symbols is not None else [("∅" if c == blank else str(c)) for c in range(C)]
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(1, 3)
-    alpha = np.where(np.isneginf(lat["log_alpha"]), np.nan, lat["log_alpha"])
-    panels = [
-        (alpha.T, "log α_t(s)", "viridis", None, None),
-        (lat["occupancy"].T, "occupancy γ_t(s)", "Greys", 0.0, 1.0),
-        (lat["grad"].T, "gradient ∂nll/∂log_probs = −γ_t(c)", "RdBu", -1.0, 1.0),
-    ]
-    for ax, (image, label, cmap, lo, hi) in zip(axes, panels):
-        im = ax.imshow(image, aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
-        fig.colorbar(im, ax=ax, shrink=0.85)
+    styles = [("log α_t(s)", "viridis", None, None), ("occupancy γ_t(s)", "Greys", 0.0, 1.0),
+              ("gradient ∂nll/∂log_probs = −γ_t(c)", "RdBu", -1.0, 1.0)]
+    images = []
+    for ax, (label, cmap, lo, hi) in zip(axes, styles):
+        images.append(ax.imshow(np.zeros((1, 1)), aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest"))
+        fig.colorbar(images[-1], ax=ax, shrink=0.85)
         ax.set(title=label, xlabel="time t")
     for ax in axes[:2]:
-        ax.set_yticks(range(lat["ext"].size), [names[c] for c in lat["ext"]])
         ax.set_ylabel("state s of l'")
     axes[2].set_yticks(range(C), names)
     axes[2].set_ylabel("class c")
-    word = " ".join(names[c] for c in np.asarray(target).reshape(-1))
-    fig.suptitle(title or f"target [{word}], T = {np.shape(log_probs)[0]}, nll = {lat['nll']:.3f}")
-    return fig
+    fig.suptitle(" ")
+
+    def update(log_probs, target):
+        lat = ctc_lattice(log_probs, target, blank)
+        alpha = np.where(np.isneginf(lat["log_alpha"]), np.nan, lat["log_alpha"])
+        for ax, image, picture in zip(axes, images, (alpha.T, lat["occupancy"].T, lat["grad"].T)):
+            rows, columns = picture.shape
+            image.set_data(picture)
+            image.set_extent((-0.5, columns - 0.5, rows - 0.5, -0.5))  # as imshow places it
+            ax.set(xlim=(-0.5, columns - 0.5), ylim=(rows - 0.5, -0.5))
+        if np.isfinite(alpha).any():  # log α's colour scale follows the data, steadily
+            new = (np.nanmin(alpha), np.nanmax(alpha))
+            images[0].set_clim(*_steady_limits(images[0].get_clim(), new, automatic=True))
+        for ax in axes[:2]:
+            ax.set_yticks(range(lat["ext"].size), [names[c] for c in lat["ext"]])
+        word = " ".join(names[c] for c in np.asarray(target).reshape(-1))
+        fig._suptitle.set_text(title or f"target [{word}], T = {np.shape(log_probs)[0]}, nll = {lat['nll']:.3f}")
+
+    update(log_probs, target)
+    return fig, update
 
 
 def plot_ctc_decoding(x, log_probs, targets, decoded, *, symbols=None, title=None, figsize=None):
@@ -1323,7 +1345,7 @@ def plot_constant_risk(y, losses, *, reduction="mean", c=None, marks=None, style
 
 
 # ----------------------------------------------------------------------------- margins (notebook 06)
-__all__ += ["plot_margin_losses"]
+__all__ += ["plot_margin_losses", "margin_losses_widget"]
 
 
 def plot_margin_losses(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
@@ -1335,7 +1357,18 @@ def plot_margin_losses(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
     (its margin is fixed at 1) and, for comparison, `cross_entropy`; the gradient is ∂ℓ/∂x_y.
     A dot marks each hinge's gradient exactly at its kink: −1 for hinge_embedding (clamp_min
     counts the kink as active), 0 for the multi-class kernels (strict z > 0).
-    x: the abscissa (default 601 points on [−2, 3], for both rows). Returns the Figure.
+    x: the abscissa (default 601 points on [−2, 3], for both rows). Returns the Figure
+    (`margin_losses_widget` returns it with an update that moves its curves in place).
+    """
+    return margin_losses_widget(margin, p, x=x, figsize=figsize)[0]
+
+
+def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
+    """`plot_margin_losses` for `lossedu.plot.interactive`: (figure, update(margin, p)).
+
+    The update changes, in place, what margin and p change: the hinge curves, their kink dots,
+    the dashed lines at the margin, a title and a legend entry (the multilabel and cross-entropy
+    curves do not depend on them). The y-limits follow the curves as the generic widget's do.
     """
     from . import functional as LF
 
@@ -1343,25 +1376,16 @@ def plot_margin_losses(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
     fig = Figure(figsize=figsize, layout="constrained")
     (he_loss, he_grad), (mc_loss, mc_grad) = fig.subplots(2, 2)
 
-    def hinge_embedding(s, t):
+    def hinge_embedding(s, t, margin):
         t = np.full_like(s, t)
         return (LF.hinge_embedding_loss(s, t, margin, reduction="none"),
                 LF.hinge_embedding_loss_backward(np.ones_like(s), s, t, margin, reduction="none"))
-
-    for t, color in ((1, "C2"), (-1, "C3")):
-        value, slope = hinge_embedding(u, t)
-        he_loss.plot(u, value, color=color, label=f"t = {t:+d}")
-        he_grad.plot(u, slope, color=color, label=f"t = {t:+d}")
-    kink = np.array([float(margin)])
-    he_grad.plot(kink, hinge_embedding(kink, -1)[1], "o", color="C3", label="value at x = margin")
-    he_loss.set(xlabel="score x (usually a distance)", ylabel="loss", title=f"hinge_embedding_loss, margin = {margin:g}")
-    he_grad.set(xlabel="score x (usually a distance)", ylabel="∂ℓ/∂x", title="its gradient")
 
     def two_class(s):
         scores = np.stack([s, np.zeros_like(s)], axis=1)
         return scores, np.zeros(s.size, dtype=np.int64), np.ones(s.size)
 
-    def multi_margin(s):
+    def multi_margin(s, margin, p):
         scores, y, g = two_class(s)
         return (LF.multi_margin_loss(scores, y, p, margin, reduction="none"),
                 LF.multi_margin_loss_backward(g, scores, y, p, margin, reduction="none")[:, 0])
@@ -1377,25 +1401,64 @@ def plot_margin_losses(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
         return (LF.cross_entropy(scores, y, reduction="none"),
                 LF.cross_entropy_backward(g, scores, y, reduction="none")[:, 0])
 
+    hinges = {}  # t → (loss line, gradient line)
+    for t, color in ((1, "C2"), (-1, "C3")):
+        value, slope = hinge_embedding(u, t, margin)
+        hinges[t] = (he_loss.plot(u, value, color=color, label=f"t = {t:+d}")[0],
+                     he_grad.plot(u, slope, color=color, label=f"t = {t:+d}")[0])
+    kink = np.array([float(margin)])
+    (he_kink,) = he_grad.plot(kink, hinge_embedding(kink, -1, margin)[1], "o", color="C3", label="value at x = margin")
+    he_loss.set(xlabel="score x (usually a distance)", ylabel="loss", title=f"hinge_embedding_loss, margin = {margin:g}")
+    he_grad.set(xlabel="score x (usually a distance)", ylabel="∂ℓ/∂x", title="its gradient")
+
+    def multi_margin_label(margin, p):
+        return f"multi_margin_loss (p = {p}, margin = {margin:g})"
+
     curves = {
-        f"multi_margin_loss (p = {p}, margin = {margin:g})": (multi_margin, dict(color="C0", lw=2)),
+        multi_margin_label(margin, p): (lambda s: multi_margin(s, margin, p), dict(color="C0", lw=2)),
         "multilabel_margin_loss (margin 1)": (multilabel, dict(color="C1", ls="--")),
         "cross_entropy (for comparison)": (softmax, dict(color="0.5", ls=":")),
     }
+    multi = None
     for label, (curve, style) in curves.items():
         value, slope = curve(u)
-        mc_loss.plot(u, value, label=label, **style)
-        mc_grad.plot(u, slope, label=label, **style)
-    mc_grad.plot(kink, multi_margin(kink)[1], "o", color="C0", label="value at u = margin")
+        lines = (mc_loss.plot(u, value, label=label, **style)[0], mc_grad.plot(u, slope, label=label, **style)[0])
+        multi = multi or lines  # the first: multi_margin_loss, the curves that margin and p move
+    (mc_kink,) = mc_grad.plot(kink, multi_margin(kink, margin, p)[1], "o", color="C0", label="value at u = margin")
     mc_loss.set(xlabel="gap u = x_y − x_j (C = 2)", ylabel="loss", title="multi-class margin losses")
     mc_grad.set(xlabel="gap u = x_y − x_j (C = 2)", ylabel="∂ℓ/∂x_y", title="their gradient")
+    at_margin = []
     for ax in (he_loss, he_grad, mc_loss, mc_grad):
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-        ax.axvline(margin, color="0.8", lw=0.8, ls="--", zorder=0)
+        at_margin.append(ax.axvline(margin, color="0.8", lw=0.8, ls="--", zorder=0))
         ax.grid(alpha=0.3)
-    for ax in (he_grad, mc_grad):  # each row's curves, named once, right of the row: off the curves
-        _legend_right(ax)
-    return fig
+    legends = [_legend_right(ax) for ax in (he_grad, mc_grad)]  # each row's curves, named once, right of the row
+
+    def update(margin, p):
+        for t, (loss_line, grad_line) in hinges.items():
+            value, slope = hinge_embedding(u, t, margin)
+            loss_line.set_ydata(value)
+            grad_line.set_ydata(slope)
+        kink = np.array([float(margin)])
+        he_kink.set_data(kink, hinge_embedding(kink, -1, margin)[1])
+        value, slope = multi_margin(u, margin, p)
+        multi[0].set_ydata(value)
+        multi[1].set_ydata(slope)
+        mc_kink.set_data(kink, multi_margin(kink, margin, p)[1])
+        label = multi_margin_label(margin, p)
+        multi[0].set_label(label)
+        multi[1].set_label(label)
+        legends[1].get_texts()[0].set_text(label)
+        for line in at_margin:
+            line.set_xdata([margin, margin])
+        he_loss.set_title(f"hinge_embedding_loss, margin = {margin:g}")
+        for ax in (he_loss, he_grad, mc_loss, mc_grad):  # the y-limits follow the curves, steadily
+            shown = ax.get_ylim()
+            ax.relim()
+            ax.autoscale_view(scalex=False)
+            ax.set_ylim(_steady_limits(shown, ax.get_ylim(), automatic=True), auto=None)
+
+    return fig, update
 
 
 # ----------------------------------------------------------------------------- KL divergence / distillation (notebook 04)

@@ -391,3 +391,48 @@ def test_text_drawn_again_from_the_glyph_cache_is_pixel_for_pixel_a_fresh_drawin
     assert cached.get_renderer()._lossedu_text_cache
     cached.draw()  # drawn from it
     np.testing.assert_array_equal(np.asarray(cached.buffer_rgba()), np.asarray(fresh.buffer_rgba()))
+
+
+# ----------------------------------------------------------------------------- figures with their own update
+def _same_figure(a, b):
+    """Two figures that show the same: line data, image data and extents, colour limits, titles, tick labels."""
+    assert len(a.axes) == len(b.axes)
+    for ax, bx in zip(a.axes, b.axes):
+        assert ax.get_title() == bx.get_title()
+        if type(bx.yaxis.major.locator).__name__ == "FixedLocator":  # chosen ticks (automatic ones follow the limits)
+            assert [t.get_text() for t in ax.get_yticklabels()] == [t.get_text() for t in bx.get_yticklabels()]
+        assert len(ax.lines) == len(bx.lines)
+        for la, lb in zip(ax.lines, bx.lines):
+            np.testing.assert_array_equal(la.get_xydata(), lb.get_xydata())
+            assert la.get_label() == lb.get_label()
+        for ia, ib in zip(ax.images, bx.images):
+            np.testing.assert_array_equal(ia.get_array(), ib.get_array())
+            assert ia.get_extent() == ib.get_extent() and ia.get_clim() == ib.get_clim()
+        if ax.get_legend() is not None:
+            assert [t.get_text() for t in ax.get_legend().get_texts()] == [t.get_text() for t in bx.get_legend().get_texts()]
+    assert a.get_suptitle() == b.get_suptitle()
+
+
+def test_the_margin_widget_update_shows_what_plot_margin_losses_draws():
+    fig, update = plot.margin_losses_widget(1.0, 1)
+    for margin, p in ((1.5, 2), (-0.5, 1), (2.5, 2)):
+        update(margin, p)
+        _same_figure(fig, plot.plot_margin_losses(margin, p))
+        low, high = fig.axes[2].get_ylim()  # the limits follow the curves: the squared hinge stays in view
+        assert low <= fig.axes[2].lines[0].get_ydata().min() and fig.axes[2].lines[0].get_ydata().max() <= high
+
+
+def test_the_ctc_lattice_widget_update_shows_what_plot_ctc_lattice_draws():
+    rng = np.random.default_rng(0)
+
+    def log_probs(T, sharpness=1.0):
+        z = sharpness * rng.normal(size=(T, 4))
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    fig, update = plot.ctc_lattice_widget(log_probs(10), [1, 2], symbols="-abc")
+    for lp, target in ((log_probs(7, 3.0), [1, 2, 2, 1]), (log_probs(3), [1, 1]), (log_probs(12, 0.5), [3])):
+        update(lp, target)
+        fresh = plot.plot_ctc_lattice(lp, target, symbols="-abc")
+        fresh_alpha = fresh.axes[0].images[0]
+        fresh_alpha.set_clim(*fig.axes[0].images[0].get_clim())  # the widget's colour scale is steady
+        _same_figure(fig, fresh)
