@@ -1166,7 +1166,7 @@ def plot_embeddings(embeddings, labels, *, title=None, figsize=None):
 
 
 def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, arrows=15, title=None,
-               label="loss", figsize=(5, 4.2), ax=None):
+               label="loss", figsize=(5, 4.2), ax=None, vmin=None, vmax=None):
     """A scalar function of a point's position in the plane, as a heat map, with −gradient arrows.
 
     field:  callable (M, 2) positions → (values (M,), gradients (M, 2)), e.g. a triplet loss as a
@@ -1175,6 +1175,8 @@ def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, ar
     extent: (xmin, xmax, ymin, ymax); grid: heat-map resolution; arrows: arrows per side
             (the arrows point downhill, where gradient descent would move the point; 0 for none).
     ax:     draw on this axis (e.g. one panel of a bigger figure) instead of a new Figure.
+    vmin, vmax: the colour scale (default: the values' range), e.g. one scale for every position of
+            a widget's slider, so that the colours compare across positions.
     Returns the Figure.
     """
     from matplotlib import patheffects
@@ -1187,7 +1189,7 @@ def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, ar
         fig = ax.figure
     gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
     values = np.asarray(field(np.stack([gx.ravel(), gy.ravel()], axis=1))[0]).reshape(gx.shape)
-    image = ax.pcolormesh(gx, gy, values, shading="auto", cmap="viridis")
+    image = ax.pcolormesh(gx, gy, values, shading="auto", cmap="viridis", vmin=vmin, vmax=vmax)
     fig.colorbar(image, ax=ax, label=label)
     if arrows:
         ax_, ay_ = np.meshgrid(np.linspace(x0, x1, arrows), np.linspace(y0, y1, arrows))
