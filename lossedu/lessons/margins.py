@@ -118,7 +118,8 @@ def plot_conditional_risk(eta=0.7, *, figsize=(10, 4)):
         star_ax.plot(etas, BAYES_SCORE[name](etas), label=name, **STYLES[name])
         star_ax.plot([eta], [BAYES_SCORE[name](eta)], "o", color=color)
     risk_ax.axvline(0, color="0.7", lw=0.8)
-    risk_ax.set(xlabel="score f", ylabel="C_η(f) = η·φ(f) + (1 − η)·φ(−f)", ylim=(0, 5),
+    # Fixed limits: a minimiser beyond ±3 (logistic's at η > 0.95) must not rescale the axes on a move.
+    risk_ax.set(xlabel="score f", ylabel="C_η(f) = η·φ(f) + (1 − η)·φ(−f)", xlim=(-3, 3), ylim=(0, 5),
                 title=f"conditional risk at η = {eta:.2f} (dots: the minimisers)")  # legend: on the right
     star_ax.axhline(0, color="0.7", lw=0.8)
     star_ax.axvline(0.5, color="0.7", lw=0.8)
