@@ -77,15 +77,6 @@ def _cells():
     return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
 
 
-def test_09_asks_predict_then_run_questions_each_answered_by_an_assert():
-    cells = _cells()
-    questions = [i for i, c in enumerate(cells) if "".join(c["source"]).startswith("**Predict, then run.**")]
-    assert len(questions) >= 3
-    for i in questions:
-        answer = cells[i + 1]
-        assert answer["cell_type"] == "code" and "assert" in "".join(answer["source"])
-
-
 def test_09_states_the_outliers_distance_in_noise_standard_deviations_correctly():
     # line_with_outliers moves its outliers by 6 with noise σ = 0.3: 20 σ, not "6 standard deviations"
     text = "".join("".join(c["source"]) for c in _cells() if c["cell_type"] == "markdown")
