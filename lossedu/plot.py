@@ -1346,6 +1346,109 @@ def plot_constant_risk(y, losses, *, reduction="mean", c=None, marks=None, style
     return fig
 
 
+
+__all__ += ["constant_risk_widget"]  # plot_constant_risk with an update, for notebook 00
+
+
+def _each_risk(loss, y, c):
+    """ℓᵢ(c) and ∂ℓᵢ/∂c for every constant of the grid c (rows) and every sample yᵢ (columns),
+    from one call of the package's forward and backward on the (len(c), len(y)) grid."""
+    from . import functional
+
+    backward = getattr(functional, f"{loss.__name__}_backward")
+    x, y = np.broadcast_arrays(c[:, None], y[None, :])
+    return loss(x, y, reduction="none"), backward(np.ones_like(x), x, y, reduction="none")
+
+
+def constant_risk_widget(data, losses, *, c, reduction="mean", sizes=(), figsize=(12, 3.8), **values):
+    """`plot_constant_risk` for `lossedu.plot.interactive`: (figure, update(reduction, **values)).
+
+    data:   function of the other controls (**values) returning the targets y;
+    sizes:  a few target arrays (the controls' extreme settings) that the risk and slope axes are
+            sized to hold, with the starting y, so no move rescales them (each reduction has its
+            own limits).
+    The update moves the data points, the mean and median lines, the curves and the minimiser
+    dots in place; with reduction='none' each loss shows its per-sample curves ℓᵢ(c) instead.
+    The title gives the mean and the median of y.
+    """
+    from matplotlib.collections import LineCollection
+
+    c = np.asarray(c, dtype=np.float64)
+    y = np.asarray(data(**values), dtype=np.float64).ravel()
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax_data, ax_risk, ax_slope = fig.subplots(1, 3, sharex=True)
+    points = ax_data.scatter(y, np.arange(y.size), s=14, color="0.4", zorder=3, label="data $y_i$")
+    centres = []  # (mean line, median line) on each panel
+    for ax in (ax_data, ax_risk, ax_slope):
+        centres.append((ax.axvline(np.mean(y), color="k", ls="--", lw=1, label="mean" if ax is ax_data else None),
+                        ax.axvline(np.median(y), color="k", ls=":", lw=1.5, label="median" if ax is ax_data else None)))
+    curves = {}  # label → (risk line, slope line, minimiser dot, per-sample risks, per-sample slopes)
+    for i, label in enumerate(losses):
+        color = f"C{i}"
+        curves[label] = (ax_risk.plot(c, 0 * c, color=color, label=label)[0],
+                         ax_slope.plot(c, 0 * c, color=color, label=label)[0],
+                         ax_risk.plot([c[0]], [0.0], "o", color=color, ms=6)[0],
+                         ax_risk.add_collection(LineCollection([], color=color, lw=0.8, alpha=0.35)),
+                         ax_slope.add_collection(LineCollection([], color=color, lw=0.8, alpha=0.35)))
+    ax_data.set(xlabel="value", ylabel="sample i", title="data", xlim=(c[0], c[-1]), ylim=(-1, y.size))
+    ax_risk.set(xlabel="constant c", title="risk")
+    ax_slope.set(xlabel="constant c", ylabel="dR/dc", title="slope (from the _backward)")
+    ax_slope.axhline(0, color="0.6", lw=0.8, zorder=0)
+    for ax in (ax_data, ax_risk, ax_slope):
+        ax.grid(alpha=0.3)
+    handles, labels = [], []
+    for ax in (ax_data, ax_risk):
+        h, l = ax.get_legend_handles_labels()
+        handles, labels = handles + h, labels + l
+    legend = fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), fontsize="small")
+    entries = legend.get_texts()[-len(losses):]
+
+    def reduce(each, reduction):
+        return {"mean": each.mean(axis=1), "sum": each.sum(axis=1), "none": each}[reduction]
+
+    def limits(reduction):  # the range of every curve at every setting in `sizes`, with some room
+        found = [reduce(e, reduction) for t in (y, *sizes) for loss in losses.values()
+                 for e in _each_risk(loss, np.asarray(t, dtype=np.float64).ravel(), c)]
+        return [(min(f.min() for f in found[k::2]), max(f.max() for f in found[k::2])) for k in (0, 1)]
+
+    shown = {}  # reduction → its (risk, slope) limits, computed once
+
+    def update(reduction, **values):
+        y = np.asarray(data(**values), dtype=np.float64).ravel()
+        points.set_offsets(np.column_stack([y, np.arange(y.size)]))
+        for mean_line, median_line in centres:
+            mean_line.set_xdata([np.mean(y)] * 2)
+            median_line.set_xdata([np.median(y)] * 2)
+        for entry, (label, loss) in zip(entries, losses.items()):
+            risk_line, slope_line, dot, each_risk, each_slope = curves[label]
+            each = _each_risk(loss, y, c)
+            risk, slope = (reduce(e, reduction) for e in each)
+            if reduction == "none":
+                each_risk.set_segments([np.column_stack([c, r]) for r in risk.T])
+                each_slope.set_segments([np.column_stack([c, g]) for g in slope.T])
+                entry.set_text(f"{label}: each $\\ell_i(c)$")
+            else:
+                risk_line.set_ydata(risk)
+                slope_line.set_ydata(slope)
+                best = np.argmin(risk)
+                dot.set_data([c[best]], [risk[best]])
+                entry.set_text(label)
+            for artist in (risk_line, slope_line, dot):
+                artist.set_visible(reduction != "none")
+            for artist in (each_risk, each_slope):
+                artist.set_visible(reduction == "none")
+        if reduction not in shown:
+            shown[reduction] = limits(reduction)
+        for ax, (low, high) in zip((ax_risk, ax_slope), shown[reduction]):
+            room = 0.05 * (high - low or 1.0)
+            ax.set_ylim(low - room, high + room)
+        ax_risk.set_ylabel(f"R(c)   (reduction='{reduction}')")
+        fig.suptitle(f"mean {np.mean(y):.2f}, median {np.median(y):.2f}")
+
+    update(reduction, **values)
+    return fig, update
+
+
 # ----------------------------------------------------------------------------- margins (notebook 06)
 __all__ += ["plot_margin_losses", "margin_losses_widget"]
 

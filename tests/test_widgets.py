@@ -436,3 +436,39 @@ def test_the_ctc_lattice_widget_update_shows_what_plot_ctc_lattice_draws():
         fresh_alpha = fresh.axes[0].images[0]
         fresh_alpha.set_clim(*fig.axes[0].images[0].get_clim())  # the widget's colour scale is steady
         _same_figure(fig, fresh)
+
+
+def test_the_constant_risk_widget_update_draws_the_risk_and_keeps_its_axes():
+    from lossedu.data import constant_with_outliers
+
+    def data(shift, fraction):
+        return constant_with_outliers(25, outlier_fraction=fraction, outlier_shift=shift, seed=0)
+
+    losses = {"L2": LF.mse_loss, "L1": LF.l1_loss}
+    c = np.linspace(-3.0, 13.0, 161)
+    extremes = [data(s, 0.48) for s in (-10.0, 10.0)]
+    fig, update = plot.constant_risk_widget(data, losses, c=c, sizes=extremes, reduction="mean", shift=5.0, fraction=0.2)
+    _, ax_risk, ax_slope = fig.axes
+    limits = {}
+    for reduction in ("mean", "sum", "none", "mean"):
+        for shift, fraction in ((5.0, 0.2), (-10.0, 0.48), (10.0, 0.0), (2.5, 0.36)):
+            update(reduction, shift=shift, fraction=fraction)
+            y = data(shift, fraction)
+            assert fig.axes[0].lines[0].get_xdata()[0] == np.mean(y) and fig.axes[0].lines[1].get_xdata()[0] == np.median(y)
+            np.testing.assert_array_equal(fig.axes[0].collections[0].get_offsets()[:, 0], y)
+            for i, loss in enumerate(losses.values()):
+                risk, slope = plot.constant_risk(loss, y, c, reduction=reduction)
+                if reduction == "none":
+                    drawn = [s[:, 1] for s in ax_risk.collections[i].get_segments()]
+                    np.testing.assert_allclose(np.array(drawn).T, risk, rtol=1e-12)
+                    drawn = [s[:, 1] for s in ax_slope.collections[i].get_segments()]
+                    np.testing.assert_allclose(np.array(drawn).T, slope, rtol=1e-12, atol=1e-15)
+                else:
+                    curve = ax_risk.lines[2 + 2 * i]
+                    np.testing.assert_allclose(curve.get_ydata(), risk, rtol=1e-12)
+                    np.testing.assert_allclose(ax_slope.lines[2 + i].get_ydata(), slope, rtol=1e-12, atol=1e-12)
+                    assert ax_risk.lines[3 + 2 * i].get_xdata()[0] == c[np.argmin(risk)]
+                    low, high = ax_risk.get_ylim()
+                    assert low <= risk.min() and risk.max() <= high  # the curves stay inside the fixed axes
+            # each reduction keeps one set of limits over every setting of the sliders: no move rescales
+            assert limits.setdefault(reduction, (ax_risk.get_ylim(), ax_slope.get_ylim())) == (ax_risk.get_ylim(), ax_slope.get_ylim())
