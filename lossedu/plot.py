@@ -1238,6 +1238,57 @@ def plot_nll_curves(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", at=N
     return fig
 
 
+
+__all__ += ["nll_curves_widget"]
+
+
+def nll_curves_widget(view):
+    """`plot_nll_curves` for `lossedu.plot.interactive`: a setup(**values) → (figure, update).
+
+    view: function of the controls' values returning the keywords of `plot_nll_curves` (curves,
+          x, at, xlabel, …), plus optionally grad_ylim, the limits of the gradient axis.
+    The figure is drawn once; a move changes the curves, the dots, the labels and the title in
+    place. Limits the view gives (loss_ylim, grad_ylim) stay put; the others follow the curves
+    steadily (they stay while the curves still fill them), so moving the dot never rescales.
+    """
+    def setup(**values):
+        options = view(**values)
+        grad_ylim = options.pop("grad_ylim", None)
+        fig = plot_nll_curves(**options)
+        ax_loss, ax_grad = fig.axes[:2]
+        if grad_ylim is not None:
+            ax_grad.set_ylim(*grad_ylim)
+
+        def update(**values):
+            options = view(**values)
+            x = np.asarray(options["x"], dtype=np.float64)
+            at = options.get("at")
+            fixed = {ax_loss: options.get("loss_ylim"), ax_grad: options.get("grad_ylim")}
+            for i, curve in enumerate(options["curves"].values()):
+                curve = curve[0] if isinstance(curve, tuple) else curve
+                lines = [ax.get_lines()[2 * i:2 * i + 2] if at is not None else ax.get_lines()[i:i + 1]
+                         for ax in (ax_loss, ax_grad)]
+                for (line, *dot), value in zip(lines, curve(x)):
+                    line.set_data(x, value)
+                if at is not None:
+                    for (line, dot), value in zip(lines, curve(np.array([float(at)]))):
+                        dot.set_data([at], value)
+            for ax in (ax_loss, ax_grad):
+                ax.set_xlabel(options["xlabel"])
+                shown = ax.get_ylim()
+                ax.relim()
+                ax.autoscale_view()
+                if fixed[ax] is not None:
+                    ax.set_ylim(*fixed[ax])
+                else:
+                    ax.set_ylim(_steady_limits(shown, ax.get_ylim(), automatic=ax.get_yscale() == "linear"), auto=None)
+            if options.get("title"):
+                fig.suptitle(options["title"])
+
+        return fig, update
+
+    return setup
+
 def plot_mean_and_spread(x, y, models, *, k=2.0, styles=None, title=None, figsize=(7, 4)):
     """Data points and, per model, a predicted mean with a band mean ± k·std around it.
 

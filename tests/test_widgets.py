@@ -472,3 +472,23 @@ def test_the_constant_risk_widget_update_draws_the_risk_and_keeps_its_axes():
                     assert low <= risk.min() and risk.max() <= high  # the curves stay inside the fixed axes
             # each reduction keeps one set of limits over every setting of the sliders: no move rescales
             assert limits.setdefault(reduction, (ax_risk.get_ylim(), ax_slope.get_ylim())) == (ax_risk.get_ylim(), ax_slope.get_ylim())
+
+
+def test_the_nll_curves_widget_update_shows_what_plot_nll_curves_draws_and_keeps_given_limits():
+    def curve(t, scale):
+        return lambda x: (scale * (np.exp(x) - t * x), scale * (np.exp(x) - t))
+
+    def view(at, scale, wide):
+        x = np.linspace(-3.0, 3.0 if wide else 1.0, 50)
+        return dict(curves={f"y = {t}": curve(t, scale) for t in (0, 2)}, x=x, at=at, xlabel=f"x {wide}",
+                    title=f"scale {scale}", grad_ylim=(-50.0, 50.0))
+
+    fig, update = plot.nll_curves_widget(view)(at=0.0, scale=1.0, wide=True)
+    for at, scale, wide in ((0.5, 2.0, True), (-1.0, 0.5, False), (0.2, 3.0, False)):
+        update(at=at, scale=scale, wide=wide)
+        options = view(at, scale, wide)
+        options.pop("grad_ylim")
+        _same_figure(fig, plot.plot_nll_curves(**options))
+        assert fig.axes[1].get_ylim() == (-50.0, 50.0) and fig.axes[0].get_xlabel() == f"x {wide}"
+        low, high = fig.axes[0].get_ylim()  # the loss axis follows the curves
+        assert low <= fig.axes[0].lines[0].get_ydata().min() and fig.axes[0].lines[0].get_ydata().max() <= high
