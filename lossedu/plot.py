@@ -1618,7 +1618,7 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
 
 
 # ----------------------------------------------------------------------------- KL divergence / distillation (notebook 04)
-__all__ += ["kl_two_classes", "plot_kl_two_classes", "plot_forward_reverse_kl", "plot_class_probabilities"]
+__all__ += ["kl_two_classes", "plot_kl_two_classes", "kl_two_classes_widget", "plot_forward_reverse_kl", "forward_reverse_kl_widget", "plot_class_probabilities"]
 
 
 def kl_two_classes(p, z):
@@ -1652,26 +1652,52 @@ def plot_kl_two_classes(p=0.3, z=None, *, title=None, figsize=(10, 4)):
     P = (p, 1 − p) is fixed, Q = (q, 1 − q) with q = σ(z); the x axis is q (z defaults to 601
     points on [−7, 7]). Both KLs are 0 at q = p; the forward one blows up as q → 0 or 1 where
     P has mass, the reverse one stays finite there. See `kl_two_classes` for the formulas.
-    Returns the Figure.
+    Returns the Figure (`kl_two_classes_widget` returns it with an update that moves it in place).
     """
     z = np.linspace(-7.0, 7.0, 601) if z is None else np.asarray(z, dtype=np.float64)
-    q, forward, reverse, forward_grad, reverse_grad = kl_two_classes(p, z)
+    fig, _ = kl_two_classes_widget(p, z, title=title, figsize=figsize, ps=(p,))
+    return fig
+
+
+def kl_two_classes_widget(p=0.3, z=None, *, ps=(0.05, 0.95), title=None, figsize=(10, 4)):
+    """`plot_kl_two_classes` for `lossedu.plot.interactive`: (figure, update(p)).
+
+    ps: the values of p the axes are sized for (the slider's ends), so no move rescales them.
+    The update moves both curves, the dotted line at q = p and the title in place.
+    """
+    z = np.linspace(-7.0, 7.0, 601) if z is None else np.asarray(z, dtype=np.float64)
     fig = Figure(figsize=figsize, layout="constrained")
     ax_loss, ax_grad = fig.subplots(1, 2)
-    for label, value, slope in (("forward KL(P‖Q)", forward, forward_grad), ("reverse KL(Q‖P)", reverse, reverse_grad)):
-        (line,) = ax_loss.plot(q, value, label=label)
-        ax_grad.plot(q, slope, label=label, color=line.get_color())
-    ax_loss.set(xlabel="q = Q(class 0)", ylabel="KL (nats)", title=f"loss, P = ({p:.2f}, {1 - p:.2f})",
-                ylim=(-0.1, max(3.0, 1.2 * float(np.max(reverse)))))
+    lines = []  # (loss line, gradient line) of the forward, then the reverse KL
+    for i, label in enumerate(("forward KL(P‖Q)", "reverse KL(Q‖P)")):
+        lines.append((ax_loss.plot(z, z, color=f"C{i}", label=label)[0], ax_grad.plot(z, z, color=f"C{i}", label=label)[0]))
+    at_p = [ax.axvline(p, color="0.6", ls=":", lw=1, zorder=0) for ax in (ax_loss, ax_grad)]
+    ax_loss.set(xlabel="q = Q(class 0)", ylabel="KL (nats)")
     ax_grad.set(xlabel="q = Q(class 0)", ylabel="∂KL/∂z  (z = logit of q)", title="gradient in the logit")
+    extremes = [kl_two_classes(value, z) for value in (p, *ps)]
+    top = max(3.0, 1.2 * max(float(np.max(e[2])) for e in extremes))
+    low = min(float(np.min(e[k])) for e in extremes for k in (3, 4))
+    high = max(float(np.max(e[k])) for e in extremes for k in (3, 4))
+    ax_loss.set(xlim=(0.0, 1.0), ylim=(-0.1, top))
+    ax_grad.set(xlim=(0.0, 1.0), ylim=(low - 0.05 * (high - low), high + 0.05 * (high - low)))
     for ax in (ax_loss, ax_grad):
-        ax.axvline(p, color="0.6", ls=":", lw=1, zorder=0)
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         ax.grid(alpha=0.3)
     ax_loss.legend()
     if title:
         fig.suptitle(title)
-    return fig
+
+    def update(p):
+        q, forward, reverse, forward_grad, reverse_grad = kl_two_classes(p, z)
+        for (loss_line, grad_line), value, slope in zip(lines, (forward, reverse), (forward_grad, reverse_grad)):
+            loss_line.set_data(q, value)
+            grad_line.set_data(q, slope)
+        for line in at_p:
+            line.set_xdata([p, p])
+        ax_loss.set_title(f"loss, P = ({p:.2f}, {1 - p:.2f})")
+
+    update(p)
+    return fig, update
 
 
 def plot_forward_reverse_kl(log_p, mean, std, support, *, title=None, figsize=(11, 4)):
@@ -1682,7 +1708,19 @@ def plot_forward_reverse_kl(log_p, mean, std, support, *, title=None, figsize=(1
     Left:  P and Q, with KL(P‖Q) and KL(Q‖P) in the title. Right: both KLs as Q's mean slides over
     the support at this std, their minima marked: forward KL is mean-seeking (Q covers all of P),
     reverse KL is mode-seeking (Q sits on one mode). Every KL is `lossedu.functional.kl_div` with
-    log_target=True, reduction summed over the support. Returns the Figure.
+    log_target=True, reduction summed over the support. Returns the Figure
+    (`forward_reverse_kl_widget` returns it with an update that moves it in place).
+    """
+    return forward_reverse_kl_widget(log_p, mean, std, support, title=title, figsize=figsize)[0]
+
+
+def forward_reverse_kl_widget(log_p, mean, std, support, *, stds=None, title=None, figsize=(11, 4)):
+    """`plot_forward_reverse_kl` for `lossedu.plot.interactive`: (figure, update(mean, std)).
+
+    stds: the smallest and largest std of the slider; the axes are sized to hold Q and both KL
+    curves at every std between them, so no move rescales them (default: this std only).
+    The update moves Q, the title, the legend entry, the mean's line and, when std changes,
+    the KL curves and their minima, in place.
     """
     from . import functional as LF
     from .data import log_gaussian_mixture
@@ -1690,33 +1728,56 @@ def plot_forward_reverse_kl(log_p, mean, std, support, *, title=None, figsize=(1
     support, log_p = np.asarray(support, dtype=np.float64), np.asarray(log_p, dtype=np.float64)
     if support.ndim != 1 or support.shape != log_p.shape:
         raise ValueError(f"support and log_p must be 1-D of the same length, got {support.shape} and {log_p.shape}")
-    log_q = log_gaussian_mixture(support, [mean], [std])
-    forward = float(LF.kl_div(log_q, log_p, reduction="sum", log_target=True))  # KL(P‖Q)
-    reverse = float(LF.kl_div(log_p, log_q, reduction="sum", log_target=True))  # KL(Q‖P)
     means = np.linspace(support.min(), support.max(), 81)
-    log_qs = np.stack([log_gaussian_mixture(support, [m], [std]) for m in means])
-    forward_curve = LF.kl_div(log_qs, log_p, reduction="none", log_target=True).sum(axis=1)
-    reverse_curve = LF.kl_div(log_p, log_qs, reduction="none", log_target=True).sum(axis=1)
+
+    def kl_curves(std):  # both KLs as Q's mean slides over the support, at this std
+        log_qs = np.stack([log_gaussian_mixture(support, [m], [std]) for m in means])
+        return (LF.kl_div(log_qs, log_p, reduction="none", log_target=True).sum(axis=1),
+                LF.kl_div(log_p, log_qs, reduction="none", log_target=True).sum(axis=1))
 
     fig = Figure(figsize=figsize, layout="constrained")
     ax_pq, ax_kl = fig.subplots(1, 2)
     ax_pq.fill_between(support, np.exp(log_p), color="0.6", alpha=0.5, label="P (fixed)")
-    ax_pq.plot(support, np.exp(log_q), color="C3", lw=2, label=f"Q = N({mean:.2f}, {std:.2f}²)")
-    ax_pq.set(xlabel="x", ylabel="probability", title=f"KL(P‖Q) = {forward:.3f}    KL(Q‖P) = {reverse:.3f}")
-    ax_pq.legend(fontsize="small")
-    for label, curve, color in (("forward KL(P‖Q)", forward_curve, "C0"), ("reverse KL(Q‖P)", reverse_curve, "C1")):
-        ax_kl.plot(means, curve, color=color, label=label)
-        best = np.argmin(curve)
-        ax_kl.plot(means[best], curve[best], "o", color=color)
-    ax_kl.axvline(mean, color="C3", lw=1.5)
-    ax_kl.set(xlabel="mean of Q", ylabel="KL (nats)", title=f"both KLs against Q's mean (std {std:.2f})",
-              ylim=(0, min(float(max(forward_curve.max(), reverse_curve.max())), 10.0) * 1.05))
+    (q_line,) = ax_pq.plot(support, np.exp(log_p), color="C3", lw=2, label="Q")
+    ax_pq.set(xlabel="x", ylabel="probability")
+    legend = ax_pq.legend(fontsize="small")
+    curves = [(ax_kl.plot(means, means, color=color, label=label)[0], ax_kl.plot([0], [0], "o", color=color)[0])
+              for label, color in (("forward KL(P‖Q)", "C0"), ("reverse KL(Q‖P)", "C1"))]
+    at_mean = ax_kl.axvline(mean, color="C3", lw=1.5)
+    ax_kl.set(xlabel="mean of Q", ylabel="KL (nats)", title=f"both KLs against Q's mean (std {std:.2f})")
     ax_kl.legend(fontsize="small")
     for ax in (ax_pq, ax_kl):
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
-    return fig
+    # Limits for every std in `stds`: Q is tallest at the smallest std, the KLs are capped at 10 nats.
+    sizes = [std] + list(stds or ())
+    peak = max(float(np.exp(log_p).max()), max(float(np.exp(log_gaussian_mixture(support, [0.0], [s])).max()) for s in sizes))
+    ax_pq.set(xlim=(support.min(), support.max()), ylim=(0.0, 1.05 * peak))
+    top = max(min(float(max(c.max() for c in kl_curves(s))), 10.0) for s in sizes)
+    ax_kl.set(xlim=(means[0], means[-1]), ylim=(0.0, 1.05 * top))
+    shown = {}  # the std whose KL curves are drawn
+
+    def update(mean, std):
+        log_q = log_gaussian_mixture(support, [mean], [std])
+        forward = float(LF.kl_div(log_q, log_p, reduction="sum", log_target=True))  # KL(P‖Q)
+        reverse = float(LF.kl_div(log_p, log_q, reduction="sum", log_target=True))  # KL(Q‖P)
+        q_line.set_ydata(np.exp(log_q))
+        label = f"Q = N({mean:.2f}, {std:.2f}²)"
+        q_line.set_label(label)
+        legend.get_texts()[1].set_text(label)
+        ax_pq.set_title(f"KL(P‖Q) = {forward:.3f}    KL(Q‖P) = {reverse:.3f}")
+        at_mean.set_xdata([mean, mean])
+        if shown.get("std") != std:  # the KL curves depend on std only
+            for (line, dot), curve in zip(curves, kl_curves(std)):
+                line.set_ydata(curve)
+                best = np.argmin(curve)
+                dot.set_data([means[best]], [curve[best]])
+            ax_kl.set_title(f"both KLs against Q's mean (std {std:.2f})")
+            shown["std"] = std
+
+    update(mean, std)
+    return fig, update
 
 
 def plot_class_probabilities(models, *, lim=(-2.0, 2.0), resolution=120, points=None, title=None, size=3.5):

@@ -492,3 +492,26 @@ def test_the_nll_curves_widget_update_shows_what_plot_nll_curves_draws_and_keeps
         assert fig.axes[1].get_ylim() == (-50.0, 50.0) and fig.axes[0].get_xlabel() == f"x {wide}"
         low, high = fig.axes[0].get_ylim()  # the loss axis follows the curves
         assert low <= fig.axes[0].lines[0].get_ydata().min() and fig.axes[0].lines[0].get_ydata().max() <= high
+
+
+def test_the_kl_widgets_update_shows_what_their_plot_functions_draw_on_steady_axes():
+    from lossedu.data import log_gaussian_mixture
+
+    fig, update = plot.kl_two_classes_widget(0.3, ps=(0.05, 0.95))
+    limits = [ax.get_ylim() for ax in fig.axes]
+    for p in (0.05, 0.6, 0.95):
+        update(p)
+        _same_figure(fig, plot.plot_kl_two_classes(p))
+        assert [ax.get_ylim() for ax in fig.axes] == limits
+        for ax in fig.axes[1:]:
+            low, high = ax.get_ylim()
+            assert all(low <= line.get_ydata().min() and line.get_ydata().max() <= high for line in ax.lines[:2])
+    support = np.linspace(-5.0, 5.0, 201)
+    log_p = log_gaussian_mixture(support, means=[-2.0, 2.0], stds=[0.6, 0.6])
+    fig, update = plot.forward_reverse_kl_widget(log_p, 0.5, 0.6, support, stds=(0.3, 3.0))
+    limits = [ax.get_ylim() for ax in fig.axes]
+    for mean, std in ((2.0, 0.3), (-1.0, 3.0), (0.0, 1.2)):
+        update(mean, std)
+        _same_figure(fig, plot.plot_forward_reverse_kl(log_p, mean, std, support))
+        assert [ax.get_ylim() for ax in fig.axes] == limits
+        assert fig.axes[0].lines[0].get_ydata().max() <= limits[0][1]
