@@ -1239,48 +1239,75 @@ def plot_nll_curves(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", at=N
 
 
 
-__all__ += ["nll_curves_widget"]
+__all__ += ["nll_curves_widget", "loss_gradient_widget"]
 
 
-def nll_curves_widget(view):
+def nll_curves_widget(view, sizes=()):
     """`plot_nll_curves` for `lossedu.plot.interactive`: a setup(**values) → (figure, update).
 
-    view: function of the controls' values returning the keywords of `plot_nll_curves` (curves,
-          x, at, xlabel, …), plus optionally grad_ylim, the limits of the gradient axis.
+    view:  function of the controls' values returning the keywords of `plot_nll_curves` (curves,
+           x, at, xlabel, …), plus optionally grad_ylim, the limits of the gradient axis.
+    sizes: optional settings of the controls (dicts) whose curves the axes are sized to hold.
     The figure is drawn once; a move changes the curves, the dots, the labels and the title in
-    place. Limits the view gives (loss_ylim, grad_ylim) stay put; the others follow the curves
-    steadily (they stay while the curves still fill them), so moving the dot never rescales.
+    place. Limits the view gives (loss_ylim, grad_ylim) or `sizes` imply stay put; the others
+    follow the curves steadily (they stay while the curves still fill them), so moving the dot
+    never rescales.
     """
+    return _curves_widget(plot_nll_curves, view, sizes)
+
+
+def loss_gradient_widget(view, sizes=()):
+    """`plot_loss_and_gradient_vs` for `lossedu.plot.interactive`, as `nll_curves_widget` is for
+    `plot_nll_curves`: view(**values) returns its keywords (curves, x, xlabel, …)."""
+    return _curves_widget(plot_loss_and_gradient_vs, view, sizes)
+
+
+def _curves_widget(plot, view, sizes):
+    def span(options):  # (low, high) of the loss and of the gradient curves the options draw
+        x = np.asarray(options["x"], dtype=np.float64)
+        found = [curve[0](x) if isinstance(curve, tuple) else curve(x) for curve in options["curves"].values()]
+        return [(min(np.nanmin(f[k]) for f in found), max(np.nanmax(f[k]) for f in found)) for k in (0, 1)]
+
     def setup(**values):
         options = view(**values)
         grad_ylim = options.pop("grad_ylim", None)
-        fig = plot_nll_curves(**options)
+        fig = plot(**options)
         ax_loss, ax_grad = fig.axes[:2]
+        fixed = {}
+        if sizes:
+            spans = [span(view(**{**values, **size})) for size in sizes]
+            for k, ax in enumerate((ax_loss, ax_grad)):
+                low, high = min(s[k][0] for s in spans), max(s[k][1] for s in spans)
+                fixed[ax] = (low - 0.05 * (high - low), high + 0.05 * (high - low))
+        if options.get("loss_ylim") is not None:
+            fixed[ax_loss] = options["loss_ylim"]
         if grad_ylim is not None:
-            ax_grad.set_ylim(*grad_ylim)
+            fixed[ax_grad] = grad_ylim
+        for ax, limits in fixed.items():
+            ax.set_ylim(*limits)
 
         def update(**values):
             options = view(**values)
             x = np.asarray(options["x"], dtype=np.float64)
             at = options.get("at")
-            fixed = {ax_loss: options.get("loss_ylim"), ax_grad: options.get("grad_ylim")}
-            for i, curve in enumerate(options["curves"].values()):
+            for i, (label, curve) in enumerate(options["curves"].items()):
                 curve = curve[0] if isinstance(curve, tuple) else curve
                 lines = [ax.get_lines()[2 * i:2 * i + 2] if at is not None else ax.get_lines()[i:i + 1]
                          for ax in (ax_loss, ax_grad)]
                 for (line, *dot), value in zip(lines, curve(x)):
                     line.set_data(x, value)
+                    line.set_label(label)
                 if at is not None:
                     for (line, dot), value in zip(lines, curve(np.array([float(at)]))):
                         dot.set_data([at], value)
+                if fig.legends:
+                    fig.legends[0].get_texts()[i].set_text(label)
             for ax in (ax_loss, ax_grad):
                 ax.set_xlabel(options["xlabel"])
                 shown = ax.get_ylim()
                 ax.relim()
-                ax.autoscale_view()
-                if fixed[ax] is not None:
-                    ax.set_ylim(*fixed[ax])
-                else:
+                ax.autoscale_view(scaley=ax not in fixed)
+                if ax not in fixed:
                     ax.set_ylim(_steady_limits(shown, ax.get_ylim(), automatic=ax.get_yscale() == "linear"), auto=None)
             if options.get("title"):
                 fig.suptitle(options["title"])

@@ -515,3 +515,18 @@ def test_the_kl_widgets_update_shows_what_their_plot_functions_draw_on_steady_ax
         _same_figure(fig, plot.plot_forward_reverse_kl(log_p, mean, std, support))
         assert [ax.get_ylim() for ax in fig.axes] == limits
         assert fig.axes[0].lines[0].get_ydata().max() <= limits[0][1]
+
+
+def test_the_loss_gradient_widget_holds_every_size_and_renames_the_legend():
+    def view(scale):
+        return dict(curves={f"scale {scale}": lambda x: (scale * x**2, 2 * scale * x)}, x=np.linspace(-1.0, 1.0, 41),
+                    xlabel="x")
+
+    fig, update = plot.loss_gradient_widget(view, sizes=[dict(scale=0.5), dict(scale=3.0)])(scale=1.0)
+    limits = [ax.get_ylim() for ax in fig.axes]
+    assert limits[0][0] < 0 < 3.0 < limits[0][1] and limits[1][0] < -6.0 and 6.0 < limits[1][1]
+    for scale in (3.0, 0.5, 2.0):
+        update(scale=scale)
+        _same_figure(fig, plot.plot_loss_and_gradient_vs(**view(scale)))
+        assert [ax.get_ylim() for ax in fig.axes] == limits
+        assert [t.get_text() for t in fig.legends[0].get_texts()] == [f"scale {scale}"]
