@@ -953,17 +953,19 @@ def plot_multilabel_boundaries(x, labels, boundaries, *, styles=None, tag_names=
 __all__ += ["plot_loss_and_gradient_vs", "plot_decision_boundary"]
 
 
-def plot_loss_and_gradient_vs(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", title=None, figsize=(10, 4)):
+def plot_loss_and_gradient_vs(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", loss_label="loss", at=None,
+                              title=None, figsize=(10, 4)):
     """Like `plot_losses_and_gradients`, against any scalar `x` (a logit, a margin, a temperature).
 
     curves: mapping label → callable x ↦ (loss, gradient), two arrays shaped like x; a label may
             also map to (callable, line keywords) to style both of its lines.
-    x:      the values to evaluate at; `xlabel` names them; `gradient_label` names the right axis.
+    x:      the values to evaluate at; `xlabel` names them; `gradient_label` and `loss_label` the axes.
+    at:     optional value of x where each curve gets a dot on both panels (a slider's position).
     Returns the Figure (loss left, gradient right, one colour per curve).
     """
     x = np.asarray(x, dtype=np.float64)
-    fig, _, _ = _loss_gradient_figure(curves, x, xlabel=xlabel, loss_label="loss", gradient_label=gradient_label,
-                                      title=title, figsize=figsize)
+    fig, _, _ = _loss_gradient_figure(curves, x, xlabel=xlabel, loss_label=loss_label, gradient_label=gradient_label,
+                                      at=at, title=title, figsize=figsize)
     return fig
 
 
@@ -1266,7 +1268,8 @@ def _curves_widget(plot, view, sizes):
     def span(options):  # (low, high) of the loss and of the gradient curves the options draw
         x = np.asarray(options["x"], dtype=np.float64)
         found = [curve[0](x) if isinstance(curve, tuple) else curve(x) for curve in options["curves"].values()]
-        return [(min(np.nanmin(f[k]) for f in found), max(np.nanmax(f[k]) for f in found)) for k in (0, 1)]
+        finite = [[np.asarray(f[k])[np.isfinite(f[k])] for f in found] for k in (0, 1)]
+        return [(min(v.min() for v in values), max(v.max() for v in values)) for values in finite]
 
     def setup(**values):
         options = view(**values)
