@@ -1417,15 +1417,20 @@ def plot_constant_risk(y, losses, *, reduction="mean", c=None, marks=None, style
         ax.grid(alpha=0.3)
     # One legend for the figure, below the panels: inside them it would sit on the data or the curves,
     # which move (with the widget's outliers) to wherever a legend is.
-    handles, labels = [], []
-    for ax in (ax_data, ax_risk):
-        h, l = ax.get_legend_handles_labels()
-        handles, labels = handles + h, labels + l
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), fontsize="small")
+    _legend_below(fig, (ax_data, ax_risk))
     if title:
         fig.suptitle(title)
     return fig
 
+
+
+def _legend_below(fig, axes):
+    """One legend for the figure, below the panels, gathering the entries of `axes`; returns it."""
+    handles, labels = [], []
+    for ax in axes:
+        h, l = ax.get_legend_handles_labels()
+        handles, labels = handles + h, labels + l
+    return fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), fontsize="small")
 
 
 __all__ += ["constant_risk_widget"]  # plot_constant_risk with an update, for notebook 00
@@ -1477,11 +1482,7 @@ def constant_risk_widget(data, losses, *, c, reduction="mean", sizes=(), figsize
     ax_slope.axhline(0, color="0.6", lw=0.8, zorder=0)
     for ax in (ax_data, ax_risk, ax_slope):
         ax.grid(alpha=0.3)
-    handles, labels = [], []
-    for ax in (ax_data, ax_risk):
-        h, l = ax.get_legend_handles_labels()
-        handles, labels = handles + h, labels + l
-    legend = fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), fontsize="small")
+    legend = _legend_below(fig, (ax_data, ax_risk))
     entries = legend.get_texts()[-len(losses):]
 
     def reduce(each, reduction):

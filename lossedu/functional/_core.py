@@ -88,6 +88,11 @@ def apply_reduction(loss, reduction):
     raise ValueError(f"reduction={reduction!r} is not valid")  # pragma: no cover - checked earlier
 
 
+def accumulated_sum(x, axis, keepdims=False):
+    """Σ over `axis` in x's dtype, float16 added up in float32 and rounded once (see `accumulator`)."""
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=accumulator(x.dtype)).astype(x.dtype, copy=False)
+
+
 def accumulator(dtype):
     """The dtype a sum of `dtype` values is accumulated in: float32 for float16, else itself.
 

@@ -69,7 +69,7 @@ import math
 import numpy as np
 
 from ._core import (
-    accumulator,
+    accumulated_sum,
     apply_reduction,
     as_float_array,
     broadcast_shape,
@@ -134,7 +134,7 @@ def _upstream(grad_output, shape, reduction, dtype):
 
 def _sum_over(values, axis):
     """Σ over one axis in values' dtype; float16 is accumulated in float32, as torch does."""
-    return np.sum(values, axis=axis, dtype=accumulator(values.dtype)).astype(values.dtype, copy=False)
+    return accumulated_sum(values, axis)
 
 
 # ----------------------------------------------------------------------------- the preambles

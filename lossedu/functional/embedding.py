@@ -79,6 +79,7 @@ import functools
 import numpy as np
 
 from ._core import (
+    accumulated_sum,
     accumulator,
     apply_reduction,
     as_float_array,
@@ -336,7 +337,7 @@ def _hinge_backward(grad_output, z, reduction):
 def _sum(x):
     """Σ over the last axis, kept as an axis of length 1; float16 is added up in float32 and
     rounded once, as torch does."""
-    return np.sum(x, axis=-1, keepdims=True, dtype=accumulator(x.dtype)).astype(x.dtype, copy=False)
+    return accumulated_sum(x, axis=-1, keepdims=True)
 
 
 # ============================================================================= margin ranking
