@@ -145,10 +145,6 @@ def ieee():
 
 
 # ----------------------------------------------------------------------------- arrays and dtypes
-def _kind(a):
-    return np.asarray(a).dtype.kind
-
-
 def as_float_array(x, name, *, allow_int=False):
     """`x` as a floating ndarray; a clear TypeError for anything else.
 
