@@ -47,10 +47,10 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
     "--disable-background-networking", "--disable-component-update",
 ]
-# JupyterLab user settings: render every cell (no windowing, so off-screen cells are in the DOM)
-# and no "news" pop-up over the notebook.
+# JupyterLab user settings: no "news" pop-up over the notebook. Everything else is JupyterLab's
+# default, as a learner has it (the notebook's windowing mode "contentVisibility" among them: every
+# cell is in the DOM, and the browser skips the styling and layout of those off screen).
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
 }
 
@@ -97,8 +97,9 @@ window.__wtWatch = (el) => {
   for (const t of types) document.addEventListener(t, stamp, true);
   const frame = () => {
     if (!state.running) return;
+    const seen = performance.now();  // before fingerprinting: hashing the pixels takes a while
     const now = window.__wtFingerprint(el);
-    if (now !== state.last) { state.changes.push(performance.now()); state.last = now; }
+    if (now !== state.last) { state.changes.push(seen); state.last = now; }
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
@@ -145,7 +146,8 @@ def start_lab(folder, settings_dir, port):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings_dir))
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+    # As `make lab` opens it (python -m lossedu.lab: JupyterLab with the course's server settings).
+    cmd = [sys.executable, "-m", "lossedu.lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
            f"--IdentityProvider.token={TOKEN}", f"--notebook-dir={folder}", "--allow-root"]
     lab = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            start_new_session=True)
@@ -165,9 +167,18 @@ def saved_problems(page, path):
     before = path.stat().st_mtime_ns
     page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
     page.keyboard.press("Control+s")
-    if not wait_for(lambda: path.stat().st_mtime_ns != before, 20):
+    def saved():  # the new file, once it is whole (the server may still be writing it)
+        if path.stat().st_mtime_ns == before:
+            return None
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return None
+
+    notebook = wait_for(saved, 20)
+    if notebook is None:
         return ["the notebook could not be saved"]
-    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     problems = []
     not_run = [i for i, c in enumerate(cells) if c.get("execution_count") is None]
     if not_run:
@@ -251,38 +262,55 @@ def run_all(page, timeout):
 
 
 def move(page, control, kind):
-    """Change one control the way a user would; returns a description of the change."""
+    """Change one control the way a user would. Returns a function that describes the change,
+    to be called once the figure has settled: reading the control's new state at once would run
+    the harness's own script in the page while the move is being answered."""
     if kind == "slider":
         handle = control.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
         readout = control.locator(".widget-readout").first
         before = readout.inner_text()
         box = handle.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        # A short drag to the right, as a hand would do it; to the left when the handle is at the
+        # right end (its value is the slider's maximum).
+        at_max = control.locator("[aria-valuenow]").first.evaluate(
+            "h => Number(h.getAttribute('aria-valuenow')) >= Number(h.getAttribute('aria-valuemax'))")
+        page.mouse.move(x, y)
         page.mouse.down()
-        for dx in (15, 30, 45, 60):  # a short drag to the right, as a hand would do it
-            page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2)
+        for dx in (15, 30, 45, 60):
+            page.mouse.move(x - dx if at_max else x + dx, y)
         page.mouse.up()
-        after = readout.inner_text()
-        if after == before:  # the handle was at the right end: drag left instead
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.mouse.down()
-            page.mouse.move(box["x"] + box["width"] / 2 - 60, box["y"] + box["height"] / 2, steps=4)
-            page.mouse.up()
-            after = readout.inner_text()
-        return f"{before} → {after}"
+        return lambda: f"{before} → {readout.inner_text()}"
     if kind == "dropdown":
         select = control.locator("select").first
         options = select.locator("option").all_inner_texts()
         before = select.evaluate("s => s.options[s.selectedIndex].text")
         choice = next(o for o in options if o != before)
         select.select_option(label=choice)
-        return f"{before} → {choice}"
+        return lambda: f"{before} → {choice}"
     if kind == "checkbox":
         box = control.locator("input[type=checkbox]").first
         before = box.is_checked()
         box.click()
-        return f"{before} → {box.is_checked()}"
-    return "not moved (unknown control)"
+        return lambda: f"{before} → {box.is_checked()}"
+    return lambda: "not moved (unknown control)"
+
+
+def wait_until_drawn(page, timeout=30, quiet=1.0):
+    """After a move: wait, without touching the page's DOM, until the figure has changed and then
+    not changed for `quiet` seconds. Each check is one tiny script (reads two numbers of the
+    watcher), first run 0.5 s after the move, when nearly every move has long been answered."""
+    end = time.monotonic() + timeout
+    time.sleep(0.5)
+    while time.monotonic() < end:
+        changes, idle_ms = page.evaluate(
+            "() => [window.__wtState.changes.length, performance.now() - "
+            "(window.__wtState.changes.at(-1) ?? performance.now())]")
+        if changes and idle_ms >= 1000 * quiet:
+            return True
+        time.sleep(0.25)
+    return False
 
 
 def walk(page, url, folder, name, out, timeout):
@@ -305,6 +333,10 @@ def walk(page, url, folder, name, out, timeout):
     for i, controls in enumerate(uis):
         ui = page.locator(f"[data-walkthrough-ui='{i}']")
         ui.scroll_into_view_if_needed()
+        # Cells off screen were laid out at a placeholder size: once this one is shown, the ones
+        # around it take their real size and it may move. Let the layout settle, then scroll again.
+        time.sleep(0.5)
+        ui.scroll_into_view_if_needed()
         if not wait_for(lambda: image_digest(ui), 20):
             problems.append(f"widget {i}: no figure shown")
             continue
@@ -313,12 +345,13 @@ def walk(page, url, folder, name, out, timeout):
             before = image_digest(ui)
             element = page.locator(f"[data-walkthrough-control='{i}-{j}']")
             ui.evaluate("el => window.__wtWatch(el)")
-            change = move(page, element, control["kind"])
-            after = wait_for(lambda: (d := image_digest(ui)) not in (None, before) and d, 30)
+            describe = move(page, element, control["kind"])
             # A drag may send several values and each may redraw: wait for the last figure to settle.
+            wait_until_drawn(page)
             settle(page, ui)
             record = page.evaluate("() => window.__wtState.stop()")
-            ok = bool(after)
+            change = describe()
+            ok = image_digest(ui) not in (None, before)
             latency = latency_ms(record, control["kind"]) if ok else None
             if not ok:
                 problems.append(f"widget {i} control {control['name']!r} ({change}): figure not redrawn")
