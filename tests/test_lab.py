@@ -1,0 +1,44 @@
+"""`make lab` (python -m lossedu.lab): JupyterLab with kernel websockets that set TCP_NODELAY.
+
+The latency itself is measured by benchmarks/lab_roundtrip.py (a kernel round trip through the plain
+server ~44 ms, through lossedu.lab ~3 ms); here, that the pieces are wired as that needs."""
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("jupyter_server")
+
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection  # noqa: E402
+from jupyter_server.services.kernels.websocket import KernelWebsocketHandler  # noqa: E402
+
+from lossedu import lab  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_each_kernel_websocket_is_set_to_no_delay_before_it_connects(monkeypatch):
+    calls = []
+    monkeypatch.setattr(ZMQChannelsWebsocketConnection, "connect", lambda self: calls.append("connect"))
+    handler = object.__new__(KernelWebsocketHandler)  # no server: only set_nodelay is called on it
+    monkeypatch.setattr(handler, "set_nodelay", lambda value: calls.append(("nodelay", value)), raising=False)
+    connection = object.__new__(lab.NoDelayConnection)
+    # the trait, replaced by the fake handler (a real one needs a running server)
+    monkeypatch.setattr(lab.NoDelayConnection, "websocket_handler", handler, raising=False)
+    lab.NoDelayConnection.connect(connection)
+    assert calls == [("nodelay", True), "connect"]
+
+
+def test_server_args_select_the_connection_class():
+    (arg,) = lab.SERVER_ARGS
+    name, value = arg.split("=")
+    assert name == "--ServerApp.kernel_websocket_connection_class"
+    module, cls = value.rsplit(".", 1)
+    assert module == "lossedu.lab" and getattr(lab, cls) is lab.NoDelayConnection
+    assert issubclass(lab.NoDelayConnection, ZMQChannelsWebsocketConnection)
+
+
+def test_make_lab_and_the_walkthrough_start_lossedu_lab():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lab:.*\n\t\$\(PY\) -m lossedu\.lab ", makefile, re.M)
+    assert '"-m", "lossedu.lab"' in (ROOT / "tools" / "walkthrough.py").read_text()
