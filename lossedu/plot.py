@@ -1550,12 +1550,14 @@ def plot_margin_losses(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
     return margin_losses_widget(margin, p, x=x, figsize=figsize)[0]
 
 
-def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
+def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7), margins=(-0.5, 2.5)):
     """`plot_margin_losses` for `lossedu.plot.interactive`: (figure, update(margin, p)).
 
     The update changes, in place, what margin and p change: the hinge curves, their kink dots,
     the dashed lines at the margin, a title and a legend entry (the multilabel and cross-entropy
-    curves do not depend on them). The y-limits follow the curves as the generic widget's do.
+    curves do not depend on them). The axes are sized once for every margin in `margins` (the
+    slider's range) and p = 1, 2, so a move does not rescale them; a curve beyond them (a margin
+    outside that range) widens them.
     """
     from . import functional as LF
 
@@ -1621,6 +1623,17 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
         ax.grid(alpha=0.3)
     legends = [_legend_right(ax) for ax in (he_grad, mc_grad)]  # each row's curves, named once, right of the row
 
+    def ranges(margin, p):  # (low, high) of what each axes shows at these settings
+        he = [hinge_embedding(u, t, margin) for t in (1, -1)]
+        mc = [multi_margin(u, margin, p), multilabel(u), softmax(u)]
+        return [(min(c[k].min() for c in curves), max(c[k].max() for c in curves)) for curves in (he, mc) for k in (0, 1)]
+
+    extremes = [ranges(m, q) for m in np.linspace(*margins, 7) for q in (1, 2)]
+    for ax, found in zip((he_loss, he_grad, mc_loss, mc_grad), zip(*extremes)):
+        low, high = min(f[0] for f in found), max(f[1] for f in found)
+        room = 0.05 * (high - low or 1.0)
+        ax.set_ylim(low - room, high + room)
+
     def update(margin, p):
         for t, (loss_line, grad_line) in hinges.items():
             value, slope = hinge_embedding(u, t, margin)
@@ -1638,12 +1651,12 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7)):
         legends[1].get_texts()[0].set_text(label)
         for line in at_margin:
             line.set_xdata([margin, margin])
-        he_loss.set_title(f"hinge_embedding_loss, margin = {margin:g}")
-        for ax in (he_loss, he_grad, mc_loss, mc_grad):  # the y-limits follow the curves, steadily
+        he_loss.title.set_text(f"hinge_embedding_loss, margin = {margin:g}")
+        for ax, (low, high) in zip((he_loss, he_grad, mc_loss, mc_grad), ranges(margin, p)):
             shown = ax.get_ylim()
-            ax.relim()
-            ax.autoscale_view(scalex=False)
-            ax.set_ylim(_steady_limits(shown, ax.get_ylim(), automatic=True), auto=None)
+            if low < shown[0] or high > shown[1]:  # beyond the slider's range: widen, never clip
+                room = 0.05 * (high - low or 1.0)
+                ax.set_ylim(min(shown[0], low - room), max(shown[1], high + room))
 
     return fig, update
 
