@@ -51,10 +51,15 @@ class Part:
     """A graded part: the learner's function `function` (a forward, or a `_backward`), worth `points`.
 
     cases(rng, hidden): the public cases when hidden is False (fixed: rng is seeded the same every
-    time), the hidden ones when True (rng seeded per grading run).
-    reference(args): torch's answer; by default `torch.nn.functional.<loss>` for a forward and
-    autograd for a backward (see `torch_reference`).
-    mistakes: this part's own usual mistakes, tried after the generic ones (`GENERIC_MISTAKES`).
+    time), the hidden ones when True (rng seeded per grading run). Hidden cases that a constant
+    answer or the input echoed back would pass are dropped (see `uninformative`): they would give
+    points for nothing.
+    reference(args): the right answer (an array, or a tuple of arrays for several gradients), any
+    callable; by default `torch.nn.functional.<loss>` for a forward and autograd for a backward (see
+    `torch_reference`). For a loss torch lacks, pass your own (numpy, or `autograd_reference`).
+    mistakes: this part's own usual mistakes, tried before the generic ones (`GENERIC_MISTAKES`).
+    wrt: for a backward, the arguments it differentiates, in the order it returns them; by default
+    `lossedu.functional.GRADIENT_OF[loss]`, else ("input",).
     """
 
     function: str
@@ -62,6 +67,15 @@ class Part:
     cases: Callable[[np.random.Generator, bool], list[Case]]
     mistakes: tuple[Mistake, ...] = ()
     reference: Callable[[dict], Any] | None = None
+    wrt: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        if not callable(self.cases):
+            raise TypeError(f"Part {self.function!r}: cases must be a function (rng, hidden) -> list of Case")
+        if self.reference is not None and not callable(self.reference):
+            raise TypeError(f"Part {self.function!r}: reference must be a function (args dict) -> answer")
+        if not getattr(self.cases, "_drops_uninformative", False):
+            object.__setattr__(self, "cases", _informative_hidden(self.cases, self))
 
     @property
     def loss(self) -> str:
@@ -71,8 +85,27 @@ class Part:
     def is_backward(self) -> bool:
         return self.function.endswith("_backward")
 
+    @property
+    def gradient_names(self) -> tuple[str, ...]:
+        """The arguments a backward part differentiates (what its tuple of gradients holds)."""
+        return tuple(self.wrt or GRADIENT_OF.get(self.loss, ("input",)))
+
     def expected(self, args):
-        return (self.reference or torch_reference(self.function))(args)
+        return (self.reference or torch_reference(self.function, self.gradient_names))(args)
+
+
+def _informative_hidden(cases, part):
+    """`cases` with the hidden cases a constant answer or an echoed input would pass left out."""
+
+    def informative(rng, hidden):
+        out = cases(rng, hidden)
+        if not hidden:
+            return out
+        return [case for case in out if not uninformative(part, case, part.expected(case.args))]
+
+    informative._drops_uninformative = True
+    informative.__doc__ = cases.__doc__
+    return informative
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,30 +134,57 @@ def _to_torch(value, torch):
     return value
 
 
-def torch_reference(function):
+def torch_reference(function, wrt=None):
     """torch's answer for `function` (a loss name, or `<loss>_backward`) as float64 numpy arrays."""
     loss = function.removesuffix("_backward")
-    wrt = GRADIENT_OF[loss]
 
-    def forward(args):
+    def call(**tensors):
         import torch
 
-        out = getattr(torch.nn.functional, loss)(**{k: _to_torch(v, torch) for k, v in args.items()})
+        return getattr(torch.nn.functional, loss)(**tensors)
+
+    reference = autograd_reference(call, wrt or GRADIENT_OF.get(loss, ("input",)))
+    return reference.backward if function.endswith("_backward") else reference.forward
+
+
+@dataclasses.dataclass(frozen=True)
+class _Autograd:
+    """forward(args) and backward(args) answers of a loss written with torch operations."""
+
+    loss: Callable[..., Any]
+    wrt: tuple[str, ...]
+
+    def forward(self, args):
+        import torch
+
+        out = self.loss(**{k: _to_torch(v, torch) for k, v in args.items()})
         return out.detach().numpy()
 
-    def backward(args):
+    def backward(self, args):
         import torch
 
         args = dict(args)
         grad_output = torch.from_numpy(np.asarray(args.pop("grad_output"), dtype=np.float64).copy())
         tensors = {k: _to_torch(v, torch) for k, v in args.items()}
-        leaves = [tensors[name].requires_grad_() for name in wrt]
-        out = getattr(torch.nn.functional, loss)(**tensors)
+        missing = [name for name in self.wrt if not isinstance(tensors.get(name), torch.Tensor)]
+        if missing:
+            raise ValueError(f"the backward differentiates {missing}, which this case does not give as arrays")
+        leaves = [tensors[name].requires_grad_() for name in self.wrt]
+        out = self.loss(**tensors)
         grads = torch.autograd.grad(out, leaves, grad_output, allow_unused=True)
         grads = tuple(np.zeros(leaf.shape) if g is None else g.numpy() for g, leaf in zip(grads, leaves))
         return grads[0] if len(grads) == 1 else grads
 
-    return backward if function.endswith("_backward") else forward
+
+def autograd_reference(loss, wrt=("input",)):
+    """The reference answers of a loss written with torch operations, `loss(**tensors) -> tensor`
+    (for a loss torch does not have): `.forward(args)` its value, `.backward(args)` the gradient
+    with respect to `wrt` by autograd (args hold `grad_output` first), both as float64 numpy."""
+    if not callable(loss):
+        raise TypeError("autograd_reference needs the loss as a function of torch tensors")
+    if isinstance(wrt, str) or not wrt:
+        raise TypeError("wrt must be a non-empty tuple of argument names, e.g. ('input',)")
+    return _Autograd(loss, tuple(wrt))
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -179,27 +239,76 @@ def describe_difference(got, want, part):
 
 
 def _describe_difference(got, want, part):
-    names = GRADIENT_OF[part.loss] if part.is_backward and len(want) > 1 else ("result",)
+    names = part.gradient_names if part.is_backward and len(want) > 1 else ("result",)
     for name, g, w in zip(names, got, want):
         if g.shape != w.shape:
             what = "a scalar" if w.shape == () else f"shape {w.shape}"
             return f"{name} has shape {g.shape}, expected {what}"
-        if not np.allclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True):
-            bad_nan = np.isnan(g) != np.isnan(w)
-            if bad_nan.any():
-                where = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-                return f"{name} is {g[where]} at index {where}, expected {w[where]}"
-            err = np.abs(g - w)
-            err = np.where(np.isnan(err), 0.0, err)
-            if np.isinf(g).any() and not np.isinf(w).any():
-                where = tuple(int(i) for i in np.argwhere(np.isinf(g))[0])
-                return f"{name} is {g[where]} at index {where}, expected {w[where]}"
-            where = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
-            where = tuple(int(i) for i in where)
-            rel = err[where] / max(abs(float(w[where])), 1e-300)
-            at = f" at index {where}" if where else ""
-            return f"{name} is off by up to {err[where]:.3g} (relative {rel:.2g}){at}: got {g[where]:.6g}, expected {w[where]:.6g}"
+        bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
+        if not bad.any():
+            continue
+        # inf or nan on either side: the values say it all, an error size would be inf or nan
+        odd = bad & ~(np.isfinite(g) & np.isfinite(w))
+        if odd.any():
+            where = tuple(int(i) for i in np.argwhere(odd)[0])
+            return f"{name} is {g[where]} at index {where}, expected {w[where]}" if where else \
+                f"{name} is {g[where]}, expected {w[where]}"
+        err = np.where(bad, np.abs(g - w), 0.0)
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape)) if err.ndim else ()
+        at = f" at index {where}" if where else ""
+        return (f"{name} is off by up to {err[where]:.3g}{_relative(err[where], w[where])}{at}: "
+                f"got {g[where]:.6g}, expected {w[where]:.6g}")
     return "differs from torch"
+
+
+def _relative(err, want):
+    """' (relative r)' where a relative error means something; '' (the error is absolute) where the
+    expected value is 0 or next to it, which would make any error look astronomically large."""
+    if abs(want) <= MEANINGLESS_RELATIVE_BELOW:
+        return " (absolute error)"
+    return f" (relative {err / abs(want):.2g})"
+
+
+#: below this |expected value| a relative error says nothing (1e-3 off from 1e-15 is "relative 1e12")
+MEANINGLESS_RELATIVE_BELOW = 1e3 * ATOL
+
+
+def uninformative(part, case, expected):
+    """True when an answer that ignores the inputs would pass `case`: a constant (0, ±1, ±½, ±2,
+    ±inf, nan, or any one value repeated over several elements) of the right shape, or one of the
+    case's own arrays echoed back (`grad_output`, or an input of the right shape). Grading such a
+    case gives points for nothing, so hidden cases never are (Part drops them)."""
+    want = tuple(np.asarray(w, dtype=np.float64) for w in (expected if isinstance(expected, tuple) else (expected,)))
+    values = np.concatenate([w.ravel() for w in want])
+    if values.size == 0:
+        return True
+    guesses = list(GUESSABLE)
+    if values.size > 1:
+        guesses.append(values[0])
+    for c in guesses:
+        if _close(tuple(np.full(w.shape, c) for w in want), want):
+            return True
+    for answer in _echoes(part, case, want):
+        if _close(answer, want):
+            return True
+    return False
+
+
+#: constants a submission can return without computing anything
+GUESSABLE = (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, np.inf, -np.inf, np.nan)
+
+
+def _echoes(part, case, want):
+    """Answers made of the case's own arrays, of the expected shapes."""
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in case.args.items()
+              if isinstance(v, np.ndarray) and (np.issubdtype(v.dtype, np.number) or v.dtype == bool)}
+    if part.is_backward and len(want) > 1:
+        if all(n in arrays for n in part.gradient_names):
+            yield tuple(arrays[n] for n in part.gradient_names)
+        return
+    for a in arrays.values():
+        if a.shape == want[0].shape:
+            yield (a,)
 
 
 def diagnose(part, case, got, want):

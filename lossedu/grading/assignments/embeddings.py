@@ -54,8 +54,10 @@ def ranking_cases(rng, hidden):
     add(f"z = margin − y·(x1 − x2) exactly 0 in places (margin={margin})",
         {"input1": x1, "input2": x2, "target": y, "margin": margin, "reduction": "sum"})
     x = _quarters(rng, 6)
-    add("x1 == x2 with margin 0 (z = 0 exactly)", {"input1": x, "input2": x.copy(), "target": _pm1(rng, 6),
-                                                    "reduction": "none"})
+    x2 = x.copy()
+    x2[3:] += (0.75, -0.5, 1.25)  # the other half not equal: a loss that is not 0 everywhere
+    add("x1 == x2 in places with margin 0 (z = 0 exactly there)",
+        {"input1": x, "input2": x2, "target": np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0]), "reduction": "none"})
     # targets that are not ±1 scale the hinge
     n = 6 if not hidden else int(rng.integers(2, 8))
     t = rng.choice([0.0, 0.5, 2.0, 1.0, -1.0], size=n)
@@ -108,16 +110,18 @@ def cosine_cases(rng, hidden):
     add("a zero vector in each input (ε in the norms keeps cos finite)",
         {"input1": a, "input2": b, "target": np.array([1.0, -1.0, 1.0]), "margin": -0.5, "reduction": "none"})
     # the kink: orthogonal pair, y = −1, margin 0: cos − margin = 0 exactly counts as active
-    a = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.5, 0.5, 0.0], [1.0, 2.0, 3.0]])
-    b = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, -1.5], [-1.0, 1.0, 2.0], [3.0, 0.0, -1.0]])
+    # (the last pair is not orthogonal: an active hinge, so the summed loss is not 0)
+    a = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.5, 0.5, 0.0], [1.0, 2.0, 3.0], [1.0, 1.0, 0.0]])
+    b = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, -1.5], [-1.0, 1.0, 2.0], [3.0, 0.0, -1.0], [1.0, 0.5, 0.0]])
     if hidden:
         perm = rng.permutation(3)
         a, b = a[:, perm] * rng.choice([0.5, 2.0, 4.0]), b[:, perm] * rng.choice([0.25, 1.0, 2.0])  # exact: powers of 2
     add("orthogonal pairs with y = −1 and margin 0: cos − margin = 0 exactly (the kink counts as active)",
-        {"input1": a, "input2": b, "target": -np.ones(4), "margin": 0.0, "reduction": "sum"})
+        {"input1": a, "input2": b, "target": -np.ones(5), "margin": 0.0, "reduction": "sum"})
     d = 5 if not hidden else int(rng.integers(1, 7))
+    x = rng.normal(size=d)  # a pair pointing roughly the same way: cos − margin > 0, an active hinge
     add(f"one pair: inputs ({d},), 0-d target",
-        {"input1": rng.normal(size=d), "input2": rng.normal(size=d), "target": np.array(-1.0), "margin": -0.2})
+        {"input1": x, "input2": x + 0.3 * rng.normal(size=d), "target": np.array(-1.0), "margin": -0.2})
     n = 4 if not hidden else int(rng.integers(2, 6))
     add(f"input1 (1, {d}) broadcast over input2 ({n}, {d}): its gradient sums over the batch",
         {"input1": rng.normal(size=(1, d)), "input2": rng.normal(size=(n, d)), "target": _pm1(rng, n),

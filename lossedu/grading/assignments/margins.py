@@ -53,10 +53,12 @@ def hinge_cases(rng, hidden):
     out.append(Case("int64 targets ±1, " + describe(args), args))
     rows, cols = (4, 5) if not hidden else tuple(int(s) for s in rng.integers(1, 6, size=2))
     for reduction in ("none", "mean"):
-        args = {"input": rng.uniform(-0.5, 2.5, size=(rows, cols)), "target": _pm1(rng, (cols,)), "reduction": reduction}
+        t = _pm1(rng, (cols,))
+        t[:2] = (1.0, -1.0)[:cols]  # both kinds of target: all +1 would make the loss the input itself
+        args = {"input": rng.uniform(-0.5, 2.5, size=(rows, cols)), "target": t, "reduction": reduction}
         out.append(Case(f"target ({cols},) broadcast over input ({rows}, {cols}), reduction={reduction!r}", args))
-    out.append(Case("a 0-d input and target", {"input": np.array(rng.uniform(-0.5, 2.5)),
-                                               "target": np.array(float(rng.choice([-1.0, 1.0])))}))
+    # t = −1 and x below the margin 1: an active hinge, 1 − x (t = +1 would give x, the input echoed back)
+    out.append(Case("a 0-d input and target (−1)", {"input": np.array(rng.uniform(-0.5, 0.4)), "target": np.array(-1.0)}))
     return out
 
 

@@ -50,7 +50,11 @@ def _forward_cases(loss, option, values, weighted):
                 x, y = _ties(rng, 0.0)
                 out.append(Case(f"beta=0 with input == target in places, reduction={reduction!r}",
                                 {"input": x, "target": y, "reduction": reduction, "beta": 0.0}))
-        out.append(Case("a 0-d input and target", {"input": np.array(rng.normal()), "target": np.array(rng.normal())}))
+        # d = input − target in (−0.9, −0.1): inside every quadratic branch, and neither the gradient nor the
+        # loss is a constant or grad_output echoed back (as ±grad_output would be for d > 1)
+        target = rng.normal()
+        out.append(Case("a 0-d input and target", {"input": np.array(target - rng.uniform(0.1, 0.9)),
+                                                   "target": np.array(target)}))
         x, y = _pair(rng, (5,))
         x[1] = y[1]
         out.append(Case("input equal to target in one place (d = 0)", {"input": x, "target": y}))
