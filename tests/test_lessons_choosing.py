@@ -228,3 +228,21 @@ def test_fit_temperature_sharpens_an_under_confident_model_and_stops_at_lo_when_
     assert abs(C.fit_temperature(z_true / 4, labels) - 0.25) < 0.02
     z = np.eye(3)[[0, 1, 2, 0]]  # every argmax right: the NLL falls as T → 0
     assert C.fit_temperature(z, np.array([0, 1, 2, 0]), lo=1e-2) == pytest.approx(1e-2, rel=1e-9)
+
+
+def test_landscape_widget_redraws_only_the_panels_whose_data_moved():
+    fig, update = C.landscape_widget(size=20)
+    regression, classification = fig.axes[1].collections[0], fig.axes[4].collections[0]
+    update(outlier_shift=3.0, outlier_fraction=0.1, label_noise=0.0)  # moves the regression data only
+    assert regression not in fig.axes[1].collections
+    assert fig.axes[4].collections[0] is classification
+    update(outlier_shift=3.0, outlier_fraction=0.1, label_noise=0.2)  # the labels only
+    assert fig.axes[4].collections[0] is not classification
+    # kept or redrawn, every panel shows what a fresh figure of these settings shows
+    reference = C.plot_landscapes(outlier_shift=3.0, outlier_fraction=0.1, label_noise=0.2, size=20)
+    for panel in (1, 2, 4, 5):
+        np.testing.assert_array_equal(_star(fig, panel), _star(reference, panel))
+        assert fig.axes[panel].get_title() == reference.axes[panel].get_title()
+        for ours, theirs in zip(fig.axes[panel].collections, reference.axes[panel].collections):
+            for p, q in zip(ours.get_paths(), theirs.get_paths()):
+                np.testing.assert_allclose(p.vertices, q.vertices)

@@ -199,7 +199,9 @@ class _Landscapes:
     Everything that depends on the data is replaced on each `show`: the contour lines (a new
     ContourSet: the levels move with the data), the shaded flat valley, and the data of the
     stars, lines and points (`set_data`, `set_offsets`), level labels, titles and legend texts.
-    The axes, their limits and the clean minimisers (hollow circles) are drawn once.
+    The axes, their limits and the clean minimisers (hollow circles) are drawn once. A panel
+    whose data did not change (the outlier sliders move only the regression data, label noise
+    only the classification data) keeps what it shows: half the work of a move.
     """
 
     levels = 9  # contour lines per panel, spaced quadratically: denser near the minimum
@@ -207,7 +209,7 @@ class _Landscapes:
     def __init__(self, size=60, figsize=(13, 7.5)):
         self.fig = Figure(figsize=figsize, layout="constrained")
         self.axes = self.fig.subplots(2, 3)
-        self.grids, self.stars, self.drawn, self.level_labels = {}, {}, {}, {}
+        self.grids, self.stars, self.drawn, self.level_labels, self.shown = {}, {}, {}, {}, {}
         for k, name in enumerate(LANDSCAPE_LOSSES):
             ax, ((w0, w1), (b0, b1)) = self.axes[k // 2, 1 + k % 2], _BOXES[_PANELS[name]]
             self.grids[name] = np.meshgrid(np.linspace(w0, w1, size), np.linspace(b0, b1, size), indexing="ij")
@@ -242,6 +244,9 @@ class _Landscapes:
 
     def _panel(self, k, name, data):
         """Contours of R (labelled, denser near the minimum), the flat valley shaded, the minimiser starred."""
+        last = self.shown.get(name)
+        if last is not None and all(np.array_equal(a, b) for a, b in zip(last[0], data)):
+            return last[1]  # the same data: the panel already shows it
         ax, (W, B) = self.axes[k // 2, 1 + k % 2], self.grids[name]
         for artist in self.drawn[name]:
             artist.remove()
@@ -256,6 +261,7 @@ class _Landscapes:
         self.stars[name].set_data([m.w], [m.b])
         where = "no minimum: → ∞" if m.on_edge else f"★ ({m.w:.2f}, {m.b:.2f})"
         ax.set_title(f"{name}: {where}" + ("; shaded: R = 0" if lo == 0.0 else ""))
+        self.shown[name] = (tuple(np.copy(a) for a in data), m)
         return m
 
     def show(self, outlier_shift=-6.0, outlier_fraction=0.1, label_noise=0.0):
