@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(PY) -m lossedu.lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(PY) -m lossedu.lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 # Unit tests first, then nbval executes every notebook in notebooks/, solutions/ and exercises/ (whose
 # cells that need the learner's code are tagged raises-exception by `lossedu assign`) in a kernel running this

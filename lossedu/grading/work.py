@@ -1,0 +1,40 @@
+"""`lossedu work NN_name`: start an exercise in a copy of your own, `work/NN_name.ipynb`.
+
+`exercises/` is what the teacher hands out, generated from `solutions/` (a test fails if it drifts),
+so a learner does not write into it: their copy lives in `work/`, which git and `make test` ignore.
+Running the command again never overwrites a copy (your work); `--force` starts over.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .registry import EXERCISES, ROOT
+
+WORK = ROOT / "work"
+
+
+def exercise_path(name):
+    """The exercise called `name`: "01", "01_regression" or "01_regression.ipynb"."""
+    stem = Path(str(name)).name.removesuffix(".ipynb")
+    found = sorted(EXERCISES.glob(f"{stem}.ipynb")) or sorted(EXERCISES.glob(f"{stem}_*.ipynb"))
+    if len(found) != 1:
+        known = ", ".join(p.stem for p in sorted(EXERCISES.glob("[0-9][0-9]_*.ipynb")))
+        raise ValueError(f"no single exercise matches {name!r}; the exercises are: {known}")
+    return found[0]
+
+
+def start(name, folder=WORK, force=False):
+    """Copy the exercise `name` into `folder` (default work/) and return the copy's path.
+
+    Raises FileExistsError if the copy exists (it holds the learner's work) unless force=True.
+    """
+    source = exercise_path(name)
+    target = Path(folder) / source.name
+    if target.exists() and not force:
+        raise FileExistsError(f"{target} already exists: it holds your work. Open it; to start over from the "
+                              f"exercise (losing that work), run again with --force")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target

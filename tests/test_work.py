@@ -1,0 +1,40 @@
+"""`lossedu work`: a learner's copy of an exercise, outside what git and `make test` look at."""
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lossedu.grading import work
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_start_copies_the_exercise_and_never_overwrites_the_learners_copy(tmp_path):
+    copy = work.start("01", folder=tmp_path)
+    assert copy == tmp_path / "01_regression.ipynb"
+    assert copy.read_bytes() == (ROOT / "exercises" / "01_regression.ipynb").read_bytes()
+    copy.write_text("my work")
+    with pytest.raises(FileExistsError, match="holds your work"):
+        work.start("01_regression.ipynb", folder=tmp_path)
+    assert copy.read_text() == "my work"
+    work.start("01_regression", folder=tmp_path, force=True)
+    assert copy.read_bytes() == (ROOT / "exercises" / "01_regression.ipynb").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["99", "regression", "0"])
+def test_an_unknown_or_ambiguous_name_lists_the_exercises(name, tmp_path):
+    with pytest.raises(ValueError, match="01_regression"):
+        work.start(name, folder=tmp_path)
+
+
+def test_work_is_ignored_by_git_and_by_make_test():
+    ignored = subprocess.run(["git", "check-ignore", "-q", "work/01_regression.ipynb"], cwd=ROOT)
+    assert ignored.returncode == 0
+    makefile = (ROOT / "Makefile").read_text()
+    nbval_line = next(line for line in makefile.splitlines() if "--nbval-lax" in line and "pytest" in line)
+    assert "work" not in nbval_line.split("tests.nbtiming", 1)[1]
+
+
+def test_make_lab_opens_the_course_root_so_exercises_and_work_are_reachable():
+    lab = next(line for line in (ROOT / "Makefile").read_text().splitlines() if "-m lossedu.lab" in line)
+    assert "--notebook-dir=." in lab and "default_url=/lab/tree/notebooks" in lab
