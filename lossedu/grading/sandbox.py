@@ -2,10 +2,13 @@
 
 The child (`_runner.py`) runs under `python -I -S` (no site-packages, no user paths, no PYTHON*
 variables) in a new session, so a timeout kills its whole process group. As root it also gets its
-own network namespace (no network) and PID namespace (it cannot see or signal other submissions'
-sandboxes, which run as the same user 65534; nothing it starts outlives it), then chroots into its
-job folder and drops to user 65534 (see _runner.py). The job folder is root's own (0700): the
-child reads it before dropping privileges, and no other sandbox can read it.
+own network, PID and IPC namespaces where the machine allows (no network; it cannot see other
+submissions' sandboxes; nothing it starts outlives it), then chroots into its job folder and drops
+to user 65534 (see _runner.py). The job folder is root's own (0700): the child reads it before
+dropping privileges, and no other sandbox can read it. Whatever of this the machine refuses (no
+root, no CAP_SYS_CHROOT, no namespaces), the child's seccomp filter still refuses files, signals to
+and limits on other processes, and memory outside its address space; each PartRun says which
+layers held (`isolation`), and a correct answer scores the same at every level.
 
 The child answers on an inherited file with JSON + .npy records, read here strictly: only float64
 arrays, sizes checked before anything is allocated, never pickle, and a malformed record just ends
@@ -54,6 +57,7 @@ class PartRun:
     outcomes: dict
     stopped: str = ""
     seconds: float = 0.0
+    isolation: str = ""  # the layers that held, e.g. "namespaces(net,pid,ipc)+chroot+uid 65534+seccomp"
 
 
 def _encode_cases(cases):
@@ -75,7 +79,9 @@ def _namespaces():
     """The `unshare` prefix isolating the child, as far as this machine allows (root only)."""
     if not hasattr(_namespaces, "answer"):
         answer = []  # assigned once at the end: threads of --jobs never see a half-made answer
-        for flags in (["--net", "--pid", "--fork", "--kill-child"], ["--net"]) if os.getuid() == 0 else ():
+        candidates = (["--net", "--pid", "--ipc", "--fork", "--kill-child"], ["--net", "--pid", "--fork", "--kill-child"],
+                      ["--net"])
+        for flags in candidates if os.getuid() == 0 else ():
             try:
                 ok = subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=10).returncode == 0
             except (OSError, subprocess.SubprocessError):
@@ -152,9 +158,10 @@ def run_part(cells, function, cases, *, timeout=20.0, memory_mb=2048):
         Path(job, "job.json").write_text(json.dumps({
             "cells": [source for _, source in cells], "cell_names": [name for name, _ in cells],
             "function": function, "cases": spec}))
-        command = [*_namespaces(), sys.executable, "-I", "-S", str(RUNNER), job, numpy_site,
-                   str(results.fileno()), str(memory_mb), str(int(timeout) + 2)]
         start = time.monotonic()
+        namespaces = _namespaces()
+        command = [*namespaces, sys.executable, "-I", "-S", str(RUNNER), job, numpy_site,
+                   str(results.fileno()), str(memory_mb), str(int(timeout) + 2), repr(start + timeout)]
         # start_new_session: the child leads its own process group, so a timeout kills all of it.
         # stderr to a file, not a pipe: a learner printing gigabytes cannot fill our memory, and
         # no pipe left open by anything can make us wait past the timeout.
@@ -178,20 +185,48 @@ def run_part(cells, function, cases, *, timeout=20.0, memory_mb=2048):
             stopped = _crash_reason(child.returncode, stderr.read(), memory_mb)
         results.seek(0)
         records = _read_records(results.read(MAX_RESULT_BYTES))
-    run = PartRun(cell_errors=[], found=False, outcomes={}, stopped=stopped, seconds=seconds)
+    run = PartRun(cell_errors=[], found=False, outcomes={}, stopped=stopped, seconds=seconds,
+                  isolation=_isolation(namespaces, records[0][0] if records else {}))
+    slow = ""
     for header, arrays in records:
         # messages must be str (never str() of whatever nested JSON the learner's code forged)
         if header.get("kind") == "setup":
             errors = header.get("cell_errors")
-            run.cell_errors = [e[:500] for e in (errors if isinstance(errors, list) else [])[:20] if isinstance(e, str)]
+            run.cell_errors = [_text(e) for e in (errors if isinstance(errors, list) else [])[:20] if isinstance(e, str)]
             run.found = header.get("found") is True
+        elif header.get("kind") == "slow" and isinstance(header.get("where"), str) and not slow:
+            slow = _text(header["where"], 300)
         elif header.get("kind") == "case" and type(header.get("case")) is int:
             if "error" in header:
                 error = header["error"]
-                run.outcomes[header["case"]] = Outcome(error=error[:500] if isinstance(error, str) else "?")
+                run.outcomes[header["case"]] = Outcome(error=_text(error) if isinstance(error, str) else "?")
             else:
                 run.outcomes[header["case"]] = Outcome(arrays, bool(header.get("tuple")))
+    if slow and (not run.found or stopped):  # the time went on a cell's top-level code, not the function
+        run.stopped = (f"stopped after the {timeout:g} s time limit in the top-level code of {slow} "
+                       f"(an endless loop, or far too slow? Only definitions need to run at the top level)")
     return run
+
+
+def _text(value, limit=1000):
+    return value[:limit]
+
+
+def _isolation(namespaces, first):
+    """What held, in words, from our unshare flags and the child's first record (written before
+    any learner code ran, so the learner cannot forge it)."""
+    held, missing = [], []
+    if namespaces:
+        held.append("namespaces(" + ",".join(f[2:] for f in namespaces[1:] if f[2:] in ("net", "pid", "ipc")) + ")")
+    else:
+        missing.append("no namespaces")
+    if first.get("kind") != "isolation":
+        return "+".join(held) + " (the run ended before the sandbox said what else held)"
+    for key, into in (("held", held), ("missing", missing)):
+        value = first.get(key)
+        into += [v[:80] for v in (value if isinstance(value, list) else [])[:8] if isinstance(v, str)]
+    text = "+".join(held) if held else "audit hook only (best effort)"
+    return text + (f" (weaker: {'; '.join(missing)})" if missing else "")
 
 
 def _kill_group(child):
