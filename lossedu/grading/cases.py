@@ -1,10 +1,13 @@
-"""Small tools for writing an assignment's test cases (see assignments/regression.py)."""
+"""Small tools for writing an assignment's test cases (see assignments/regression.py, and
+docs/writing-an-assignment.md for a new assignment from scratch)."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
-from .spec import Case, torch_reference
+from .spec import Case, Part, torch_reference
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -22,10 +25,23 @@ def describe(args, skip=("input", "target", "grad_output")):
     return ", ".join(p for p in parts if p)
 
 
-def backward_cases(loss, forward_cases, rng):
+def _forward_reference(forward):
+    """`forward` as a reference function: a loss name means torch's, a callable is used as it is."""
+    if isinstance(forward, str):
+        return torch_reference(forward)
+    if callable(forward):
+        return forward
+    raise TypeError(f"expected a loss name or a reference function (args -> answer), got {type(forward).__name__}")
+
+
+def backward_cases(forward, forward_cases, rng):
     """For each forward case, the `_backward` case: a random upstream gradient of the result's
-    shape (0-d for a reduced loss) followed by the same arguments."""
-    forward = torch_reference(loss)
+    shape (0-d for a reduced loss) followed by the same arguments.
+
+    forward: the loss's name (torch's answer gives the shape) or any reference function
+    `forward(args) -> answer`, e.g. your own numpy forward for a loss torch lacks.
+    """
+    forward = _forward_reference(forward)
     out = []
     for case in forward_cases:
         shape = np.shape(forward(case.args))
@@ -34,12 +50,36 @@ def backward_cases(loss, forward_cases, rng):
     return out
 
 
-def backward_of(loss, forward_cases, keep=None):
+def backward_of(forward, forward_cases, keep=None):
     """cases(rng, hidden) for `<loss>_backward`: `backward_cases` of the forward part's cases (those
-    for which keep(case) is true, if given)."""
+    for which keep(case) is true, if given). forward: as in `backward_cases`."""
+    reference = _forward_reference(forward)
 
     def cases(rng, hidden):
-        forward = [c for c in forward_cases(rng, hidden) if keep is None or keep(c)]
-        return backward_cases(loss, forward, rng)
+        chosen = [c for c in forward_cases(rng, hidden) if keep is None or keep(c)]
+        return backward_cases(reference, chosen, rng)
 
     return cases
+
+
+def loss_parts(loss: str, cases: Callable, *, points=(2, 2), mistakes=(), reference=None, backward_reference=None,
+               wrt=None, keep=None):
+    """The two graded parts of a loss, `<loss>` and `<loss>_backward`, from its forward cases alone.
+
+    cases(rng, hidden): the forward cases; the backward's are made from them (`backward_of`).
+    points: (forward, backward). mistakes: the usual mistakes, tried on both parts.
+    reference / backward_reference: the right answers; by default torch's (`torch.nn.functional.<loss>`
+    and autograd). For a loss torch lacks, give both, e.g. from `spec.autograd_reference(fn, wrt)`
+    (`.forward`, `.backward`) or your own numpy functions.
+    wrt: the arguments the backward differentiates (default `GRADIENT_OF[loss]`, else ("input",)).
+    keep(case): which forward cases also get a backward case (default: all).
+    """
+    if (reference is None) != (backward_reference is None):
+        raise ValueError(f"{loss}: give both reference and backward_reference (or neither, for torch's)")
+    if len(points) != 2:
+        raise ValueError("points must be (forward points, backward points)")
+    wrt = tuple(wrt) if wrt else None
+    forward = Part(loss, points[0], cases, tuple(mistakes), reference, wrt)
+    backward = Part(f"{loss}_backward", points[1], backward_of(forward.expected, cases, keep), tuple(mistakes),
+                    backward_reference, wrt)
+    return forward, backward

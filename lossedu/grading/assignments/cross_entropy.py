@@ -111,9 +111,14 @@ def nll_cases(rng, hidden):
             out.append(Case(f"every target ignored (-100), reduction={r!r}"
                             + (": nan loss, zero gradient" if r == "mean" else ""),
                             {"input": x, "target": np.full(4, -100), "reduction": r}))
+        # nll_loss takes any input as it is (−input[y]): a log_softmax applied by mistake shows only here
+        for r in ("none", "mean"):
+            out.append(_index_case(rng, (5, 4), log_probs=False, reduction=r, weight=r == "mean",
+                                   label=f"input not normalised (raw scores: nll_loss uses them as given), "
+                                         f"reduction={r!r}"))
         return out
-    for _ in range(10):
-        out.append(_random_index_case(rng, log_probs=True, smoothing=False))
+    for i in range(10):
+        out.append(_random_index_case(rng, log_probs=i % 3 != 2, smoothing=False))
     return out
 
 
@@ -338,7 +343,8 @@ PROB_MEAN = Mistake(
     "with probability targets, 'mean' divides by the number of items N·d1⋯dK, not by a sum of weights",
     _prob_mean_over_weights)
 
-NLL_MISTAKES = (MEAN_OVER_COUNT, MEAN_WITH_IGNORED, NLL_WITH_SOFTMAX, ALL_IGNORED, ALL_IGNORED_AT_0)
+# ALL_IGNORED before NLL_WITH_SOFTMAX: when every target is ignored both give a nan gradient, and the nan is the point
+NLL_MISTAKES = (MEAN_OVER_COUNT, MEAN_WITH_IGNORED, ALL_IGNORED, ALL_IGNORED_AT_0, NLL_WITH_SOFTMAX)
 CE_MISTAKES = (MEAN_OVER_COUNT, MEAN_WITH_IGNORED, ALL_IGNORED, WRONG_AXIS_0, WRONG_AXIS_LAST, NO_SOFTMAX, SMOOTH_UNWEIGHTED,
                PROB_MEAN)
 

@@ -86,7 +86,8 @@ def cosine_cases(rng, hidden):
         out.append(Case(label or describe(args, skip=("input1", "input2", "target")), args))
 
     def nd(rng, k):
-        return (int(rng.integers(1, 7)), int(rng.integers(1, 6))) if hidden else ((5, 3), (4, 6))[k]
+        # D ≥ 2: in one dimension cos is exactly ±1 and every loss a small integer a constant can guess
+        return (int(rng.integers(1, 7)), int(rng.integers(2, 6))) if hidden else ((5, 3), (4, 6))[k]
 
     margins = (None, 0.5, -0.5, 0.2, None, 0.8)
     for reduction in REDUCTIONS:
@@ -118,7 +119,7 @@ def cosine_cases(rng, hidden):
         a, b = a[:, perm] * rng.choice([0.5, 2.0, 4.0]), b[:, perm] * rng.choice([0.25, 1.0, 2.0])  # exact: powers of 2
     add("orthogonal pairs with y = −1 and margin 0: cos − margin = 0 exactly (the kink counts as active)",
         {"input1": a, "input2": b, "target": -np.ones(5), "margin": 0.0, "reduction": "sum"})
-    d = 5 if not hidden else int(rng.integers(1, 7))
+    d = 5 if not hidden else int(rng.integers(2, 7))
     x = rng.normal(size=d)  # a pair pointing roughly the same way: cos − margin > 0, an active hinge
     add(f"one pair: inputs ({d},), 0-d target",
         {"input1": x, "input2": x + 0.3 * rng.normal(size=d), "target": np.array(-1.0), "margin": -0.2})
@@ -279,12 +280,16 @@ def _triplet_variant(eps_in_norm=False, no_eps=False, strict=False, swap=None, w
     return per_sample
 
 
+#: eps added to the norm cancels in d(a, p) − d(a, n) (without swap), so it gives the same answers as eps left
+#: out: one message for both
+EPS_MESSAGE = ("the distance is ‖u − v + eps‖_p: eps is added to the difference inside the norm (you left it out, "
+               "or added it to the norm itself); it matters for small or equal embeddings")
+
+
 def _triplet_mistakes(loss, with_p_eps):
     out = [
-        Mistake("eps is added to the difference inside the norm, ‖u − v + eps‖, not to the norm itself",
-                _variant(loss, _triplet_variant(eps_in_norm=True))),
-        Mistake("the distance is ‖u − v + eps‖_p: you left out eps (it matters for small or equal embeddings)",
-                _variant(loss, _triplet_variant(no_eps=True))),
+        Mistake(EPS_MESSAGE, _variant(loss, _triplet_variant(eps_in_norm=True))),
+        Mistake(EPS_MESSAGE, _variant(loss, _triplet_variant(no_eps=True))),
         Mistake("with swap, a tie d(a, n) == d(p, n) in the min splits the gradient in half between the two "
                 "distances (torch.minimum); you gave all of it to one",
                 _variant(loss, _triplet_variant(whole_tie=True))),

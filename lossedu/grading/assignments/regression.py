@@ -71,12 +71,34 @@ def _huber_mean_over_weights(case, reference):
     return np.asarray(total) / w.sum() if not isinstance(total, tuple) else None
 
 
-def _smooth_l1_missing_beta(case, reference):
-    """smooth L1 with the quadratic branch ½d² (forgetting to divide by beta)."""
+def _elementwise(terms, local):
+    """A mistake's answer for an elementwise regression loss: from d = input − target (and the case's
+    arguments), `terms(d, args)` the loss per element and `local(d, args)` its derivative in input;
+    reduced as torch does (weights included), or, for a backward case, times the upstream gradient."""
+
+    def expected(case, reference):
+        a = case.args
+        d = np.asarray(a["input"], dtype=np.float64) - np.asarray(a["target"], dtype=np.float64)
+        w = 1.0 if a.get("weight") is None else np.asarray(a["weight"], dtype=np.float64)
+        reduction = a.get("reduction", "mean")
+        if "grad_output" in a:
+            g = np.asarray(a["grad_output"], dtype=np.float64)
+            g = g / d.size if reduction == "mean" else g
+            return np.broadcast_to(g * w * local(d, a), d.shape).copy()
+        t = w * terms(d, a)
+        return t if reduction == "none" else np.asarray(t.sum() if reduction == "sum" else t.mean())
+
+    return expected
+
+
+def _no_beta(case, reference):
+    """smooth L1 with the quadratic branch ½d² (the division by beta forgotten), linear branch |d| − ½beta."""
     beta = case.args.get("beta", 1.0)
-    if beta in (0.0, 1.0):
+    if beta in (0.0, 1.0):  # nothing to forget: at beta = 1 it is right, at beta = 0 there is no quadratic branch
         return None
-    return reference({**case.args, "beta": 1.0}) if "grad_output" not in case.args else None
+    return _elementwise(lambda d, a: np.where(np.abs(d) < beta, 0.5 * d**2, np.abs(d) - 0.5 * beta),
+                        lambda d, a: np.where(np.abs(d) < beta, d, np.sign(d)))(case, reference)
+
 
 
 l1_cases = _forward_cases("l1_loss", None, (), weighted=True)
@@ -87,8 +109,8 @@ huber_cases = _forward_cases("huber_loss", "delta", (1.0, 0.5, 2.0, 1.5), weight
 HUBER_MEAN = Mistake(
     "with weight and reduction='mean' huber_loss divides by the number of elements, not by Σ weight "
     "(unlike l1_loss and mse_loss)", _huber_mean_over_weights)
-SMOOTH_BETA = Mistake("the quadratic branch is ½ d² / beta: you left out the division by beta",
-                      _smooth_l1_missing_beta)
+SMOOTH_BETA = Mistake("the quadratic branch is ½ d² / beta (its derivative d / beta): you left out the division by beta",
+                      _no_beta)
 
 ASSIGNMENT = Assignment(
     name="01_regression",
@@ -99,7 +121,7 @@ ASSIGNMENT = Assignment(
         Part("mse_loss", 2, mse_cases),
         Part("mse_loss_backward", 2, _backward("mse_loss", mse_cases)),
         Part("smooth_l1_loss", 2, smooth_cases, (SMOOTH_BETA,)),
-        Part("smooth_l1_loss_backward", 2, _backward("smooth_l1_loss", smooth_cases)),
+        Part("smooth_l1_loss_backward", 2, _backward("smooth_l1_loss", smooth_cases), (SMOOTH_BETA,)),
         Part("huber_loss", 2, huber_cases, (HUBER_MEAN,)),
         Part("huber_loss_backward", 2, _backward("huber_loss", huber_cases), (HUBER_MEAN,)),
     ),
