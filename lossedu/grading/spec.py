@@ -70,6 +70,15 @@ class Part:
     wrt: tuple[str, ...] | None = None
 
     def __post_init__(self):
+        if not isinstance(self.function, str) or not self.function.isidentifier():
+            raise ValueError(f"Part: {self.function!r} is not a Python function name")
+        if not isinstance(self.points, (int, float)) or not self.points > 0:
+            raise ValueError(f"Part {self.function!r}: points must be a positive number, got {self.points!r}")
+        object.__setattr__(self, "mistakes", tuple(self.mistakes))
+        if not all(isinstance(m, Mistake) for m in self.mistakes):
+            raise TypeError(f"Part {self.function!r}: mistakes must be Mistake(message, expected) objects")
+        if self.wrt is not None:
+            object.__setattr__(self, "wrt", (self.wrt,) if isinstance(self.wrt, str) else tuple(self.wrt))
         if not callable(self.cases):
             raise TypeError(f"Part {self.function!r}: cases must be a function (rng, hidden) -> list of Case")
         if self.reference is not None and not callable(self.reference):
@@ -115,6 +124,17 @@ class Assignment:
     name: str
     title: str
     parts: tuple[Part, ...]
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError("an Assignment's name is the stem of its notebooks, e.g. '09_pinball'")
+        object.__setattr__(self, "parts", tuple(self.parts))
+        if not self.parts or not all(isinstance(p, Part) for p in self.parts):
+            raise TypeError(f"assignment {self.name}: parts must be a non-empty sequence of Part")
+        functions = [p.function for p in self.parts]
+        twice = sorted({f for f in functions if functions.count(f) > 1})
+        if twice:
+            raise ValueError(f"assignment {self.name}: {', '.join(twice)} graded twice")
 
     def part(self, function):
         for part in self.parts:
