@@ -114,6 +114,10 @@ student ids (CSV column student_id):
             print(safe_text(f"{result.submission}: {result.score:g}/{result.max_score:g}"))
         else:
             report(result)
+    seeds = sorted({(r.assignment, r.seed) for r in results if r.assignment and r.seed is not None})
+    if seeds:  # what replays this run: the secret's id, or `--seed` with these
+        which = f"secret {results[0].secret_id}" if args.seed is None else f"--seed {args.seed}"
+        print(f"hidden cases: {which}; seeds " + ", ".join(f"{name} {seed}" for name, seed in seeds))
     isolation = sorted({r.isolation for r in results if r.isolation})
     if isolation:
         print(f"isolation: {'; '.join(isolation)}")

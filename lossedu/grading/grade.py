@@ -390,7 +390,8 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
     run = run_part(code, part.function, all_cases, timeout=timeout, memory_mb=memory_mb)
     isolation = safe_line(getattr(run, "isolation", "") or "")
     cell_errors = [safe_line(e) for e in run.cell_errors]
-    hidden_started = any(i >= len(public) for i in run.outcomes)
+    # once every public case has run, the learner's code may be holding a hidden case's inputs
+    hidden_started = any(i >= len(public) for i in run.outcomes) or all(i in run.outcomes for i in range(len(public)))
     stopped = _stop_text(run.stopped, hidden_started) if run.stopped else ""
     errors_block = (["  errors in your cells (fix these first: they may explain the failures below):"]
                     + [f"    ! {e}" for e in cell_errors]) if cell_errors else []
