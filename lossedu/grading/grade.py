@@ -30,7 +30,7 @@ from .check import public_cases
 from .course_secret import Secret, load_secret, secret_id, seed_for
 from .outputs import (deep_safe, display_path, report as _report, run_columns, safe_line, student_id,
                       write_csv, write_feedback_files, write_json)
-from .registry import EXERCISES, MODULES, assignment as get_assignment
+from .registry import MODULES, assignment as get_assignment, exercise_path
 from .sandbox import run_part
 from .spec import compare
 
@@ -165,9 +165,19 @@ class Cases:
 
 
 # ----------------------------------------------------------------------------- the notebook's code
-@functools.lru_cache(maxsize=None)
 def _exercise(name):
-    return nbio.slim(nbio.load(EXERCISES / f"{name}.ipynb"))
+    """The exercise notebook of `name` where the registry says it is (slimmed), read once per version."""
+    path = exercise_path(name)
+    try:
+        version = os.stat(path).st_mtime_ns
+    except OSError:
+        version = None  # nbio.load says why
+    return _exercise_at(str(path), version)
+
+
+@functools.lru_cache(maxsize=64)
+def _exercise_at(path, version):
+    return nbio.slim(nbio.load(path))
 
 
 def exercise_notebook(name):
@@ -175,13 +185,27 @@ def exercise_notebook(name):
     return copy.deepcopy(_exercise(name))
 
 
-@functools.lru_cache(maxsize=None)
 def _fingerprint(name):
     """What identifies assignment `name`'s cells: solution grade_ids, cell ids, locked cells' sources."""
     try:
-        cells = _exercise(name)["cells"]
+        return _fingerprint_of(_exercise(name))
     except ValueError:  # an assignment whose exercise is not generated yet
         return frozenset(), frozenset(), frozenset()
+
+
+_FINGERPRINTS = {}
+
+
+def _fingerprint_of(exercise):
+    key = id(exercise)  # the cached exercise object itself, so computed once per exercise version
+    if key not in _FINGERPRINTS or _FINGERPRINTS[key][0] is not exercise:
+        if len(_FINGERPRINTS) > 256:
+            _FINGERPRINTS.clear()
+        _FINGERPRINTS[key] = (exercise, _compute_fingerprint(exercise["cells"]))
+    return _FINGERPRINTS[key][1]
+
+
+def _compute_fingerprint(cells):
     solution_ids = {nbio.nbgrader(c).get("grade_id") for c in cells if nbio.nbgrader(c).get("solution")}
     cell_ids = {c["id"] for c in cells if c.get("id")}
     sources = {nbio.source(c).strip() for c in cells if nbio.nbgrader(c).get("locked") and nbio.source(c).strip()}
