@@ -826,3 +826,53 @@ def test_lossedu_passes_every_case_of_every_seed(function):
             warnings.simplefilter("ignore")
             verdict = compare(part, case, fn(**case.args), want)
         assert verdict.passed, f"{case.label}: {verdict.problem}"
+
+
+# ----------------------------------------------------------------------------- planted bugs, diagnosed
+def _planted():
+    import importlib
+    import pkgutil
+
+    import tests.planted as planted
+
+    out = []
+    for info in pkgutil.iter_modules(planted.__path__):
+        module = importlib.import_module(f"tests.planted.{info.name}")
+        out += [(info.name[1:], bug) for bug in module.BUGS if bug.diagnosis]
+    return out
+
+
+PLANTED = _planted()
+
+
+def _solution_functions(stem, bug):
+    """The solution notebook's functions with `bug` applied, run in this process (setup and solution
+    cells in order: the learner's kernel, without the sandbox)."""
+    from lossedu.grading import notebook as nbio
+    from lossedu.grading.registry import solution_path
+
+    namespace = {}
+    for cell in nbio.load(solution_path(stem))["cells"]:
+        meta = nbio.nbgrader(cell)
+        if cell.get("cell_type") != "code" or not (meta.get("solution") or "setup" in nbio.tags(cell)):
+            continue
+        src = nbio.source(cell)
+        if meta.get("grade_id") == bug.cell:
+            assert src.count(bug.old) == 1, f"{bug.old!r} must occur exactly once in cell {bug.cell}"
+            src = src.replace(bug.old, bug.new)
+        exec(compile(src, f"<{stem}: {meta.get('grade_id')}>", "exec"), namespace)  # noqa: S102 - our solutions
+    return namespace
+
+
+def test_each_course_assignment_has_planted_bugs_with_a_diagnosis():
+    assert {stem for stem, _ in PLANTED} == {m.ASSIGNMENT.name for m in (regression, counts, cross_entropy, divergence,
+                                                                          binary, margins, embeddings, ctc)}
+
+
+@pytest.mark.parametrize("stem,bug", PLANTED, ids=[f"{s}: {b.name}" for s, b in PLANTED])
+def test_a_planted_bug_is_diagnosed(stem, bug):
+    functions = _solution_functions(stem, bug)
+    said = set()
+    for function in bug.loses:
+        said |= diagnoses(function, functions[function])
+    assert any(bug.diagnosis in d for d in said), f"the grader said: {sorted(said)}"
