@@ -198,8 +198,8 @@ def test_a_correct_notebook_scores_full_marks_at_every_isolation_level(mode):
 
 EXPECTED_ISOLATION = {
     "root": ("namespaces(net,pid,ipc)+chroot+uid 65534+seccomp", ""),
-    "root without chroot or namespaces": ("uid 65534+seccomp", "no namespaces; no chroot (Operation not permitted)"),
-    "not root": ("seccomp", "no namespaces; not root: no chroot, no user switch"),
+    "root without chroot or namespaces": ("uid 65534+seccomp", "no namespaces; no file-system jail (CAP_SYS_CHROOT: Operation not permitted)"),
+    "not root": ("seccomp", "no namespaces; not root: no file-system jail, no user switch"),
 }
 
 

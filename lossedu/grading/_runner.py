@@ -164,7 +164,7 @@ def _confine(job, memory_mb, cpu_seconds):
             os.chdir("/")
             held.append("chroot")
         except OSError as exc:  # e.g. a container without CAP_SYS_CHROOT: seccomp hides the files
-            missing.append(f"no chroot ({exc.strerror})")
+            missing.append(f"no file-system jail (CAP_SYS_CHROOT: {exc.strerror})")
         try:
             os.setgroups([])
             os.setgid(NOBODY)
@@ -173,7 +173,7 @@ def _confine(job, memory_mb, cpu_seconds):
         except OSError as exc:
             missing.append(f"still root ({exc.strerror})")
     else:
-        missing.append("not root: no chroot, no user switch")
+        missing.append("not root: no file-system jail, no user switch")
     # No fork, no thread: no process outlives a timeout, no fork bomb, no escaping the group.
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
     if _seccomp(os.getpid()):
