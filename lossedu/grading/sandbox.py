@@ -221,7 +221,7 @@ def _isolation(namespaces, first):
     else:
         missing.append("no namespaces")
     if first.get("kind") != "isolation":
-        return "+".join(held) + " (the run ended before the sandbox said what else held)"
+        return "+".join(held + ["?"]) + " (the run ended before the sandbox said what else held)"
     for key, into in (("held", held), ("missing", missing)):
         value = first.get(key)
         into += [v[:80] for v in (value if isinstance(value, list) else [])[:8] if isinstance(v, str)]
