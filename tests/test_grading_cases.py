@@ -767,7 +767,8 @@ def _constant_answers(part, case, want):
 
 
 @pytest.mark.parametrize("function", [p.function for p in PARTS])
-def test_a_constant_answer_passes_no_hidden_case(function):
+def test_a_constant_answer_passes_no_hidden_case(function, monkeypatch):
+    monkeypatch.setattr(spec, "diagnose", lambda *args: "")  # whether it passes is all that counts here
     part = find_part(function)
     public, hidden, answers = cases_and_answers(function, SEEDS)
     sets = [public] + hidden
