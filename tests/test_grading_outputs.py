@@ -326,6 +326,14 @@ def test_one_markdown_feedback_file_per_submission(tmp_path):
     assert "\x1b" not in feedback_markdown(results[2])
 
 
+def test_the_container_limit_is_read_from_cgroups(tmp_path):
+    (tmp_path / "v2").write_text("805306368\n")  # Gradescope's 768 MB
+    (tmp_path / "v1").write_text("9223372036854771712\n")  # v1's "no limit"
+    (tmp_path / "max").write_text("max\n")
+    assert G.container_memory_mb([tmp_path / "missing", tmp_path / "v2"]) == 768
+    assert G.container_memory_mb([tmp_path / "max", tmp_path / "v1"]) is None
+
+
 def test_memory_per_function_fits_the_container():
     assert default_memory_mb(1, limit_mb=768) == 256  # Gradescope's default container
     assert default_memory_mb(2, limit_mb=4096) == 1792

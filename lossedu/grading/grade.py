@@ -546,9 +546,12 @@ def _grade(sub, result, cases, *, timeout, memory_mb, only):
 GRADER_MB = 512  # this process with torch's answers loaded (~300 MB resident) plus headroom
 
 
-def container_memory_mb():
+CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # v2, v1
+
+
+def container_memory_mb(paths=CGROUP_LIMITS):
     """The memory limit of this machine's container (cgroup v2 or v1) in MB, or None if unlimited."""
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+    for path in paths:
         try:
             with open(path) as f:
                 text = f.read().strip()
