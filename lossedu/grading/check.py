@@ -1,6 +1,6 @@
 """Public checks, run inside the learner's own notebook: `check(l1_loss)`.
 
-They run only the public cases (the grader adds hidden ones, generated per run) and print
+They run only the public cases (the grader adds hidden ones) and print
 specific feedback: which case failed, how far off, and which usual mistake the answer matches.
 
 Written for nbgrader's rules on a graded code cell (nbgrader.utils.determine_grade): an error in the
@@ -37,14 +37,14 @@ def check(fn, *, assignment=None, verbose=False):
     Returns None (nbgrader would read a returned number as the cell's partial credit); raises
     AssertionError if any case failed, NotImplementedError if `fn` is still the stub.
     """
-    from .spec import compare
-
     name = getattr(fn, "__name__", None)
-    part = find_part(name, assignment)
-    cases = public_cases(part)
     failed, warned = [], {}  # warned: an ordered set of the learner's warnings, one line each
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught:  # nothing of ours reaches stderr either
         warnings.simplefilter("always")
+        from .spec import compare
+
+        part = find_part(name, assignment)
+        cases = public_cases(part)
         for case in cases:
             caught.clear()  # what compare() warned for the previous case is ours, not the learner's
             try:
