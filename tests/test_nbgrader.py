@@ -127,9 +127,10 @@ def _bug(module, name):
     return next(b for b in module.BUGS if b.name == name)
 
 
-# Per assignment: a planted bug the public checks catch, for the `buggy` student; on 01 that student's
-# smooth L1 is also a correct variant whose numpy warns (0/0 in the branch np.where discards at
-# beta = 0), for which nbgrader must still give full points (stderr would give 0).
+# Per assignment: a planted bug the public checks catch, for the `buggy` student, who also empties the
+# (locked) check cells of the functions it breaks, which nbgrader must restore from its gradebook; on 01
+# that student's smooth L1 is also a correct variant whose numpy warns (0/0 in the branch np.where
+# discards at beta = 0), for which nbgrader must still give full points (stderr would give 0).
 PIPELINES = {
     "01_regression": dict(bug=_bug(p01_regression, "l1 backward: sign flipped"),
                           warns=("smooth_l1_loss", "0.5 * d**2 / np.where(quadratic, beta, 1.0)", "0.5 * d**2 / beta")),
@@ -146,7 +147,8 @@ def _edit(nb, grade_id, old, new):
 
 def _students(name, bug, warns):
     """{student id: submitted notebook}: the exercise (as learners get it) with the solution's answer
-    cells (`correct`), with a planted bug (and the variant that warns: `buggy`), or untouched (`stub`)."""
+    cells (`correct`), with a planted bug, its checks emptied (and the variant that warns: `buggy`), or
+    untouched (`stub`)."""
     solution, exercise = nbio.load(SOLUTIONS / f"{name}.ipynb"), nbio.load(EXERCISES / f"{name}.ipynb")
     correct = copy.deepcopy(exercise)
     for cell in correct["cells"]:
@@ -154,6 +156,9 @@ def _students(name, bug, warns):
             cell["source"] = nbio.source(_cell(solution, nbio.nbgrader(cell)["grade_id"]))
     buggy = copy.deepcopy(correct)
     _edit(buggy, bug.cell, bug.old, bug.new)
+    for cell in buggy["cells"]:
+        if any(f"check({fn})" in nbio.source(cell) for fn in bug.loses):
+            cell["source"] = "pass  # no check, no failure?"
     if warns:
         _edit(buggy, *warns)
     return {"correct": correct, "buggy": buggy, "stub": exercise}
