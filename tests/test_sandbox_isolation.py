@@ -338,3 +338,51 @@ def test_the_seccomp_program_jumps_stay_in_range():
     assert all(0 <= jt <= 255 and 0 <= jf <= 255 for _, jt, jf, _ in program)
     assert program[-1][0] == 0x06 and len(program) < 4096
     assert np.all([op in (0x20, 0x15, 0x35, 0x05, 0x06) for op, *_ in program])
+
+
+# ----------------------------------------------------------------------------- hidden cases stay hidden
+HIDDEN = 271828.0  # the hidden case's input: it must never reach a text the learner's code controls
+STAGED_CASES = [types.SimpleNamespace(args={"x": np.array([1.0])}), types.SimpleNamespace(args={"x": np.array([HIDDEN])})]
+FRAME_WALK = '''
+import sys
+def _needle():  # the hidden input, spelled so that neither the cell's source nor its names hold it
+    return str(2718 * 100 + 28)
+def _frames_text():
+    _seen, _f = [], sys._getframe(0)
+    while _f is not None:
+        _seen.append(repr({k: v for k, v in _f.f_locals.items() if not k.startswith("_")}))  # (not the cell's own names)
+        _f = _f.f_back
+    return " ".join(_seen)
+'''
+
+
+def test_a_cells_error_cannot_hold_a_case_the_runner_already_has():
+    """The runner's frames are reachable from a cell (sys._getframe): the cases must not be there
+    yet while the cells run, or a cell's error message shows the hidden inputs."""
+    source = FRAME_WALK + "_t = _frames_text()\nif _needle() in _t:\n    raise ValueError(_t[_t.index(_needle()) - 200:][:600])\n" \
+                          "def probe(x):\n    return x\n"
+    run = run_part([("cell 'x'", source)], "probe", STAGED_CASES, timeout=5, memory_mb=512, public=1)
+    assert run.found and not run.cell_errors, run
+    assert [o.error for o in run.outcomes.values()] == ["", ""] and run.outcomes[1].arrays[0][0] == HIDDEN
+
+
+def test_a_public_cases_message_cannot_hold_a_hidden_input():
+    """A learner who knows the protocol forges its own setup and public answers to be sent the
+    hidden cases early, then puts them into a public case's message: the grader keeps the first
+    answer of each case, written before any hidden input was sent."""
+    source = FRAME_WALK + '''
+import json, os, struct
+def _forge(record):
+    data = json.dumps({**record, "arrays": 0}).encode()
+    os.write(int(sys.argv[3]), struct.pack("<I", len(data)) + data)
+_forge({"kind": "setup", "cell_errors": [], "found": True})
+_forge({"kind": "case", "case": 0, "error": "forged"})
+def probe(x):
+    _t = _frames_text()
+    if _needle() not in _t:
+        _t = os.read(0, 1 << 16).decode("latin-1")       # the hidden stage, if it was sent
+    raise ValueError(_t[max(_t.find(_needle()) - 100, 0):][:400] if _needle() in _t else "nothing")
+'''
+    run = run_part([("cell 'x'", source)], "probe", STAGED_CASES, timeout=5, memory_mb=512, public=1)
+    assert "271828" not in run.outcomes[0].error, run.outcomes  # (a hidden case's own message is the grader's to hide)
+    assert all("271828" not in e for e in run.cell_errors) and "271828" not in run.stopped

@@ -3,8 +3,10 @@
 Started by the grader (sandbox.py) as
 `python -I -S _runner.py JOB NUMPY_SITE FD MEMORY_MB CPU_S DEADLINE` in its own process group (and,
 as root where the machine allows, its own network, PID and IPC namespaces). It imports only the
-standard library and numpy, never lossedu or torch, and reads its job while it still can. Then,
-before the learner's code runs:
+standard library and numpy, never lossedu or torch, and reads its job (the cells) while it still
+can. The cases come later, on stdin, from the grader: after the cells ran, and the hidden ones after
+every public case was answered, so no message the learner's code wrote before can hold them. Once
+the job is read, before the learner's code runs:
 
 1. limits: address space, CPU time, file size, open descriptors, no core files, and no new
    processes or threads;
@@ -69,7 +71,7 @@ ALLOWED_IMPORTS = (
     "numbers", "fractions", "statistics", "heapq", "bisect", "copy", "string", "re", "enum", "abc",
     "warnings", "textwrap", "random", "time", "contextlib", "types", "decimal", "unicodedata", "signal",
 )
-NUMPY_SUBMODULES = ("linalg", "fft", "random", "lib.stride_tricks", "lib.scimath")
+NUMPY_SUBMODULES = ("linalg", "fft", "random", "lib.stride_tricks", "lib.scimath", "lib.format")
 DENIED_PREFIXES = (
     "socket.", "ctypes.", "subprocess.", "os.exec", "os.fork", "os.posix_spawn", "os.spawn", "os.system",
     "os.kill", "os.killpg", "pty.", "os.remove", "os.unlink", "os.rename", "os.rmdir", "os.mkdir",
@@ -113,19 +115,40 @@ def _make_guard(denied=DENIED_PREFIXES, protected=frozenset(PROTECTED_ATTRIBUTES
 
 
 def _load(job):
+    with open(os.path.join(job, "job.json")) as f:
+        return json.load(f)
+
+
+def _read_exactly(size):
+    """`size` bytes from stdin, or None at its end."""
+    chunks = []
+    while size > 0:
+        chunk = os.read(0, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_stage():
+    """The next stage of cases the grader sends on stdin ([(index, args)]), or None at the end.
+    They come only after the cells ran (and the hidden ones after the public ones were answered),
+    so no text from an earlier step can hold them."""
+    import io
+
     import numpy as np
 
-    with open(os.path.join(job, "job.json")) as f:
-        spec = json.load(f)
-    with np.load(os.path.join(job, "inputs.npz"), allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    cases = []
-    for case in spec["cases"]:
-        args = {}
-        for name, value in case.items():
-            args[name] = arrays[value["array"]] if "array" in value else value["value"]
-        cases.append(args)
-    return spec, cases
+    head = _read_exactly(8)
+    if head is None:
+        return None
+    header = json.loads(_read_exactly(struct.unpack("<Q", head)[0]))
+    arrays = []
+    for _ in range(header["arrays"]):
+        data = _read_exactly(struct.unpack("<Q", _read_exactly(8))[0])
+        arrays.append(np.lib.format.read_array(io.BytesIO(data), allow_pickle=False))
+    return [(case["case"], {name: arrays[value["array"]] if "array" in value else value["value"]
+                            for name, value in case["args"].items()}) for case in header["cases"]]
 
 
 def _as_float_arrays(result):
@@ -405,7 +428,7 @@ def main():
     for name in ALLOWED_IMPORTS + tuple(f"numpy.{m}" for m in NUMPY_SUBMODULES):
         __import__(name)
     sys.path.remove(numpy_site)
-    spec, cases = _load(job)
+    spec = _load(job)
     # Everything we need is imported and read: now the limits, then the guard, then their code.
     held, missing = _confine(job, int(sys.argv[4]), int(sys.argv[5]))
     _write({"kind": "isolation", "held": held, "missing": missing})  # the first record, before their code
@@ -420,19 +443,27 @@ def main():
     if not found:
         return
     cells = {f"<{name}>" for name in spec["cell_names"]}
-    for index, args in enumerate(cases):
-        try:
-            result = function(**{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()})
-            arrays, is_tuple = _as_float_arrays(result)
-        except BaseException as exc:  # noqa: BLE001
-            if isinstance(exc, (SystemExit, KeyboardInterrupt)):
-                exc = RuntimeError(f"{type(exc).__name__} raised")
-            tb = traceback.extract_tb(exc.__traceback__)
-            line = next((f" ({f.filename[1:-1]}, line {f.lineno})" for f in reversed(tb) if f.filename in cells), "")
-            _write({"kind": "case", "case": index,
-                    "error": f"{type(exc).__name__}: {str(exc)[:1000]}{line}{_blame(exc, failed)}"})
-            continue
-        _write({"kind": "case", "case": index, "tuple": is_tuple}, arrays)
+    while True:
+        stage = _read_stage()
+        if stage is None:
+            return
+        for index, args in stage:
+            _run_case(function, index, args, cells, failed, np)
+
+
+def _run_case(function, index, args, cells, failed, np):
+    try:
+        result = function(**{k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()})
+        arrays, is_tuple = _as_float_arrays(result)
+    except BaseException as exc:  # noqa: BLE001
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            exc = RuntimeError(f"{type(exc).__name__} raised")
+        tb = traceback.extract_tb(exc.__traceback__)
+        line = next((f" ({f.filename[1:-1]}, line {f.lineno})" for f in reversed(tb) if f.filename in cells), "")
+        _write({"kind": "case", "case": index,
+                "error": f"{type(exc).__name__}: {str(exc)[:1000]}{line}{_blame(exc, failed)}"})
+        return
+    _write({"kind": "case", "case": index, "tuple": is_tuple}, arrays)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ root, no CAP_SYS_CHROOT, no namespaces), the child's seccomp filter still refuse
 and limits on other processes, and memory outside its address space; each PartRun says which
 layers held (`isolation`), and a correct answer scores the same at every level.
 
-The child answers on an inherited file with JSON + .npy records, read here strictly: only float64
+The cases go to the child's stdin in stages (see _Feeder): none while its cells run, the hidden
+ones only once every public case has its answer; and only the first answer per case counts. The
+child answers on an inherited file with JSON + .npy records, read here strictly: only float64
 arrays, sizes checked before anything is allocated, never pickle, and a malformed record just ends
 the stream. Its stderr goes to a file of bounded size, of which only the tail is read.
 """
@@ -60,19 +62,26 @@ class PartRun:
     isolation: str = ""  # the layers that held, e.g. "namespaces(net,pid,ipc)+chroot+uid 65534+seccomp"
 
 
-def _encode_cases(cases):
-    arrays, spec = {}, []
-    for i, case in enumerate(cases):
-        entry = {}
-        for name, value in case.args.items():
+def _encode_stage(cases, indices):
+    """Cases `indices` as one message for the child's stdin: '<Q' length + JSON header, then each
+    array as '<Q' length + .npy (never pickle)."""
+    arrays, entries = [], []
+    for i in indices:
+        args = {}
+        for name, value in cases[i].args.items():
             if isinstance(value, np.ndarray):
-                key = f"c{i}_{name}"
-                arrays[key] = value
-                entry[name] = {"array": key}
+                args[name] = {"array": len(arrays)}
+                arrays.append(value)
             else:
-                entry[name] = {"value": value}
-        spec.append(entry)
-    return arrays, spec
+                args[name] = {"value": value}
+        entries.append({"case": i, "args": args})
+    header = json.dumps({"cases": entries, "arrays": len(arrays)}).encode()
+    parts = [struct.pack("<Q", len(header)), header]
+    for array in arrays:
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        parts += [struct.pack("<Q", len(buffer.getvalue())), buffer.getvalue()]
+    return b"".join(parts)
 
 
 def _namespaces():
@@ -114,50 +123,145 @@ def _read_array(data):
     return np.frombuffer(data, dtype="<f8", count=count, offset=offset).reshape(shape).copy()
 
 
-def _read_records(data):
-    """Parse the child's records; stop at the first malformed one (whatever it holds)."""
-    records, pos = [], 0
-    while pos + 4 <= len(data) and len(records) < MAX_RECORDS:
+def _parse_records(data, pos, records):
+    """Parse the complete records of `data` from `pos` into `records`. Returns (pos, ended): ended
+    when a malformed record (whatever it holds) or too many end the stream; otherwise `pos` stops
+    at an incomplete record, to be read again when more has arrived."""
+    while len(records) < MAX_RECORDS:
+        if pos + 4 > len(data):
+            return pos, False
         (size,) = struct.unpack_from("<I", data, pos)
-        pos += 4
-        if size > 2**20 or pos + size > len(data):
-            break
+        if size > 2**20:
+            return pos, True
+        if pos + 4 + size > len(data):
+            return pos, False
         try:  # not only ValueError: deeply nested JSON raises RecursionError
-            header = json.loads(data[pos:pos + size])
+            header = json.loads(bytes(data[pos + 4:pos + 4 + size]))
             count = header["arrays"]
         except Exception:  # noqa: BLE001 - a forged record ends the stream, never the grader
-            break
-        pos += size
+            return pos, True
         if type(count) is not int or not 0 <= count <= 16:
-            break
-        arrays = []
+            return pos, True
+        end, arrays = pos + 4 + size, []
         for _ in range(count):
-            if pos + 8 > len(data):
-                return records
-            (n,) = struct.unpack_from("<Q", data, pos)
+            if end + 8 > len(data):
+                return pos, False
+            (n,) = struct.unpack_from("<Q", data, end)
+            if n > MAX_RESULT_BYTES:
+                return pos, True
+            if end + 8 + n > len(data):
+                return pos, False
             try:
-                array = _read_array(data[pos + 8:pos + 8 + n]) if pos + 8 + n <= len(data) else None
+                array = _read_array(bytes(data[end + 8:end + 8 + n]))
             except Exception:  # noqa: BLE001
                 array = None
             if array is None:
-                return records
+                return pos, True
             arrays.append(array)
-            pos += 8 + n
+            end += 8 + n
         records.append((header, arrays))
-    return records
+        pos = end
+    return pos, True
 
 
-def run_part(cells, function, cases, *, timeout=20.0, memory_mb=2048):
-    """Run `cells` (list of (name, source)) then `function(**case.args)` for each case, sandboxed."""
+class _Stream:
+    """The child's records as they arrive, and what they say so far. The first record of each kind
+    counts (the first record: isolation; the first setup; the first outcome of each case; a slow
+    cell only before the setup): every later one may have been forged by the learner's code after
+    it was given cases, so nothing it says can carry a hidden case's inputs into the feedback."""
+
+    def __init__(self, fd):
+        self.fd, self.data, self.pos, self.ended, self.records = fd, bytearray(), 0, False, []
+        self.done = 0  # records already taken into account
+        self.isolation, self.setup, self.slow, self.outcomes = None, None, "", {}
+
+    def read(self):
+        """Take in what the child wrote since the last call."""
+        while not self.ended and len(self.data) < MAX_RESULT_BYTES:
+            chunk = os.pread(self.fd, min(1 << 20, MAX_RESULT_BYTES - len(self.data)), len(self.data))
+            if not chunk:
+                break
+            self.data += chunk
+        if not self.ended:
+            self.pos, self.ended = _parse_records(self.data, self.pos, self.records)
+        for header, arrays in self.records[self.done:]:
+            self._take(header, arrays)
+        self.done = len(self.records)
+
+    def _take(self, header, arrays):
+        kind = header.get("kind")
+        if self.isolation is None:
+            self.isolation = header if kind == "isolation" else {}
+        if kind == "setup" and self.setup is None:
+            errors = header.get("cell_errors")
+            self.setup = ([_text(e) for e in (errors if isinstance(errors, list) else [])[:20] if isinstance(e, str)],
+                          header.get("found") is True)
+        elif kind == "slow" and self.setup is None and not self.slow and isinstance(header.get("where"), str):
+            self.slow = _text(header["where"], 300)
+        elif kind == "case" and type(header.get("case")) is int and header["case"] not in self.outcomes:
+            # messages must be str (never str() of whatever nested JSON the learner's code forged)
+            if "error" in header:
+                error = header["error"]
+                self.outcomes[header["case"]] = Outcome(error=_text(error) if isinstance(error, str) else "?")
+            else:
+                self.outcomes[header["case"]] = Outcome(arrays, bool(header.get("tuple")))
+
+
+class _Feeder:
+    """Writes the cases to the child's stdin in stages, never blocking: stage 0 once the child has
+    said its cells ran (so no cell's output can hold a case), the hidden stage once every public
+    case has its answer (so no public case's message can hold a hidden input)."""
+
+    def __init__(self, pipe, cases, public):
+        self.pipe, self.cases = pipe, cases
+        split = public if public is not None and 0 < public < len(cases) else len(cases)
+        self.stages = [range(0, split), range(split, len(cases))] if split < len(cases) else [range(0, len(cases))]
+        self.next, self.pending = 0, b""
+        os.set_blocking(pipe.fileno(), False)
+
+    def step(self, stream):
+        """Send what the child may have now; True while there is more to send."""
+        if self.pipe.closed:
+            return False
+        if not self.pending:
+            if stream.ended or (stream.setup is not None and not stream.setup[1]) or self.next == len(self.stages):
+                return self.close()  # nothing (more) to send: EOF tells the child to finish
+            if stream.setup is None or not all(i in stream.outcomes for s in self.stages[:self.next] for i in s):
+                return True
+            self.pending = _encode_stage(self.cases, self.stages[self.next])
+            self.next += 1
+        try:
+            written = os.write(self.pipe.fileno(), self.pending)
+        except BlockingIOError:
+            return True
+        except OSError:  # the child is gone
+            return self.close()
+        self.pending = self.pending[written:]
+        if not self.pending and self.next == len(self.stages):
+            return self.close()
+        return True
+
+    def close(self):
+        try:
+            self.pipe.close()
+        except OSError:
+            pass
+        return False
+
+
+def run_part(cells, function, cases, *, timeout=20.0, memory_mb=2048, public=None):
+    """Run `cells` (list of (name, source)) then `function(**case.args)` for each case, sandboxed.
+
+    public: how many of `cases` (the first ones) are public; the others reach the child only once
+    every public case has its answer. The cases reach it only after its cells ran (see _Feeder).
+    """
     numpy_site = str(Path(np.__file__).resolve().parents[1])
-    arrays, spec = _encode_cases(cases)
     # mkdtemp: 0700, ours; the child reads it before it drops privileges, then chroots into it
     with tempfile.TemporaryDirectory(prefix="lossedu-grade-") as job, \
             tempfile.TemporaryFile() as results, tempfile.TemporaryFile() as stderr:
-        np.savez(os.path.join(job, "inputs.npz"), **arrays)
         Path(job, "job.json").write_text(json.dumps({
             "cells": [source for _, source in cells], "cell_names": [name for name, _ in cells],
-            "function": function, "cases": spec}))
+            "function": function}))
         start = time.monotonic()
         namespaces = _namespaces()
         command = [*namespaces, sys.executable, "-I", "-S", str(RUNNER), job, numpy_site,
@@ -166,44 +270,33 @@ def run_part(cells, function, cases, *, timeout=20.0, memory_mb=2048):
         # stderr to a file, not a pipe: a learner printing gigabytes cannot fill our memory, and
         # no pipe left open by anything can make us wait past the timeout.
         child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, cwd=job,
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, cwd=job,
             pass_fds=(results.fileno(),), start_new_session=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
-        stopped = ""
+        stream, stopped = _Stream(results.fileno()), ""
+        feeder = _Feeder(child.stdin, cases, public)
         try:  # wait without reaping: while the child is a zombie its group id cannot be reused
             while not os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
                 if time.monotonic() - start > timeout:
                     stopped = f"stopped after the {timeout:g} s time limit (an endless loop, or far too slow?)"
                     break
-                time.sleep(0.01)
+                stream.read()
+                # a short nap while the child may be waiting for cases, a longer one after
+                time.sleep(0.002 if feeder.step(stream) else 0.01)
         finally:
             _kill_group(child)  # the child, and anything it left behind in its group
+            feeder.close()
             child.wait()
         seconds = time.monotonic() - start
         if not stopped and child.returncode != 0:
             size = stderr.seek(0, os.SEEK_END)
             stderr.seek(max(0, size - MAX_STDERR_TAIL))
             stopped = _crash_reason(child.returncode, stderr.read(), memory_mb)
-        results.seek(0)
-        records = _read_records(results.read(MAX_RESULT_BYTES))
-    run = PartRun(cell_errors=[], found=False, outcomes={}, stopped=stopped, seconds=seconds,
-                  isolation=_isolation(namespaces, records[0][0] if records else {}))
-    slow = ""
-    for header, arrays in records:
-        # messages must be str (never str() of whatever nested JSON the learner's code forged)
-        if header.get("kind") == "setup":
-            errors = header.get("cell_errors")
-            run.cell_errors = [_text(e) for e in (errors if isinstance(errors, list) else [])[:20] if isinstance(e, str)]
-            run.found = header.get("found") is True
-        elif header.get("kind") == "slow" and isinstance(header.get("where"), str) and not slow:
-            slow = _text(header["where"], 300)
-        elif header.get("kind") == "case" and type(header.get("case")) is int:
-            if "error" in header:
-                error = header["error"]
-                run.outcomes[header["case"]] = Outcome(error=_text(error) if isinstance(error, str) else "?")
-            else:
-                run.outcomes[header["case"]] = Outcome(arrays, bool(header.get("tuple")))
-    if slow and (not run.found or stopped):  # the time went on a cell's top-level code, not the function
-        run.stopped = (f"stopped after the {timeout:g} s time limit in the top-level code of {slow} "
+        stream.read()
+    cell_errors, found = stream.setup or ([], False)
+    run = PartRun(cell_errors=cell_errors, found=found, outcomes=stream.outcomes, stopped=stopped,
+                  seconds=seconds, isolation=_isolation(namespaces, stream.isolation or {}))
+    if stream.slow and (not run.found or stopped):  # the time went on a cell's top-level code, not the function
+        run.stopped = (f"stopped after the {timeout:g} s time limit in the top-level code of {stream.slow} "
                        f"(an endless loop, or far too slow? Only definitions need to run at the top level)")
     return run
 
