@@ -7,14 +7,25 @@ algorithm then holds a small message back until the browser acknowledges the pre
 the browser delays that acknowledgement by 40 ms: every widget move waits ~40 ms on the wire before
 the kernel's answer (measured: a kernel_info round trip through the server 44 ms, with the flag
 3 ms). `NoDelayConnection` sets the flag on each kernel websocket; `SERVER_ARGS` selects it.
+
+The course's development tools include nbgrader (`make test` runs its pipeline), whose JupyterLab
+and server extensions are for a teacher's nbgrader course folder: here they would only add menus
+and an error about a missing nbgrader_config.py, so the learner's JupyterLab leaves them off.
 """
 from __future__ import annotations
 
+import json
+import os
 import sys
+from pathlib import Path
 
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 
-SERVER_ARGS = [f"--ServerApp.kernel_websocket_connection_class={__name__}.NoDelayConnection"]
+NBGRADER_SERVER_EXTENSIONS = ("formgrader", "validate_assignment", "assignment_list", "course_list")
+NBGRADER_LAB_EXTENSION = "@jupyter/nbgrader"
+
+SERVER_ARGS = [f"--ServerApp.kernel_websocket_connection_class={__name__}.NoDelayConnection"] + [
+    f"--ServerApp.jpserver_extensions=nbgrader.server_extensions.{name}=False" for name in NBGRADER_SERVER_EXTENSIONS]
 
 
 class NoDelayConnection(ZMQChannelsWebsocketConnection):
@@ -25,9 +36,23 @@ class NoDelayConnection(ZMQChannelsWebsocketConnection):
         return super().connect()
 
 
+def lab_config_dir():
+    """A Jupyter config folder whose page_config disables nbgrader's JupyterLab extension (written
+    into Jupyter's runtime folder; put first on JUPYTER_CONFIG_PATH by `main`)."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    folder = Path(jupyter_runtime_dir()) / "lossedu-lab-config"
+    page_config = folder / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    page_config.write_text(json.dumps({"disabledExtensions": {NBGRADER_LAB_EXTENSION: True}}))
+    return folder
+
+
 def main(argv=None):
     from jupyterlab.labapp import main as lab_main
 
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(lab_config_dir()), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p)
     return lab_main(argv=[*SERVER_ARGS, *(sys.argv[1:] if argv is None else argv)])
 
 

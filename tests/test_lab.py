@@ -2,6 +2,7 @@
 
 The latency itself is measured by benchmarks/lab_roundtrip.py (a kernel round trip through the plain
 server ~44 ms, through lossedu.lab ~3 ms); here, that the pieces are wired as that needs."""
+import json
 import re
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def test_each_kernel_websocket_is_set_to_no_delay_before_it_connects(monkeypatch
 
 
 def test_server_args_select_the_connection_class():
-    (arg,) = lab.SERVER_ARGS
+    arg = lab.SERVER_ARGS[0]
     name, value = arg.split("=")
     assert name == "--ServerApp.kernel_websocket_connection_class"
     module, cls = value.rsplit(".", 1)
@@ -42,3 +43,14 @@ def test_make_lab_and_the_walkthrough_start_lossedu_lab():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^lab:.*\n\t\$\(PY\) -m lossedu\.lab ", makefile, re.M)
     assert '"-m", "lossedu.lab"' in (ROOT / "tools" / "walkthrough.py").read_text()
+
+
+def test_nbgraders_extensions_stay_off_in_the_learners_lab(tmp_path, monkeypatch):
+    # the server extensions (they would log an error about a missing nbgrader_config.py) ...
+    for name in ("formgrader", "validate_assignment", "assignment_list", "course_list"):
+        assert f"--ServerApp.jpserver_extensions=nbgrader.server_extensions.{name}=False" in lab.SERVER_ARGS
+    # ... and the JupyterLab extension (menus for a teacher's nbgrader course), by a page_config
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
+    folder = lab.lab_config_dir()
+    config = json.loads((folder / "labconfig" / "page_config.json").read_text())
+    assert config == {"disabledExtensions": {"@jupyter/nbgrader": True}}
