@@ -264,3 +264,25 @@ def test_grade_refuses_an_unknown_assignment_name():
 def test_assign_check_passes_on_the_committed_exercises(args):
     run = lossedu(*args)
     assert run.returncode == 0, run.stdout
+
+
+BLOCK_COURSE_DEPS = '''
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in {names!r}:
+            raise ImportError("not installed on Gradescope: " + name)
+sys.meta_path.insert(0, Block())
+from lossedu.cli import main
+sys.exit(main())
+'''
+
+
+def test_grading_needs_none_of_the_course_dependencies_setup_leaves_out(tmp_path):
+    """setup.sh installs lossedu with --no-deps: the grader must run without JupyterLab, nbval,
+    matplotlib, widgets."""
+    names = ("matplotlib", "ipywidgets", "ipympl", "jupyterlab", "nbval", "jupyter_server", "nbformat", "nbconvert")
+    run = subprocess.run([sys.executable, "-c", BLOCK_COURSE_DEPS.format(names=names), "grade",
+                          str(ROOT / "solutions" / "04_kl_divergence.ipynb"), "--quiet", "--seed", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "4/4" in run.stdout, run.stderr

@@ -411,7 +411,9 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
     part = assignment.parts[index]
     public, hidden, expected = cases.get(assignment, index)
     all_cases = public + hidden
-    run = run_part(code, part.function, all_cases, timeout=timeout, memory_mb=memory_mb)
+    # the hidden cases reach the learner's code only once every public case is answered, so no
+    # public case's message (shown in full) can hold a hidden input
+    run = run_part(code, part.function, all_cases, timeout=timeout, memory_mb=memory_mb, public=len(public))
     isolation = safe_line(getattr(run, "isolation", "") or "")
     cell_errors = [safe_line(e) for e in run.cell_errors]
     # once every public case has run, the learner's code may be holding a hidden case's inputs
