@@ -25,7 +25,19 @@ from .spec import Assignment
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
-EXERCISES = ROOT / "exercises"
+
+
+def _exercises():
+    """exercises/ of the course checkout; installed from a wheel, the copy shipped in the package
+    (lossedu._exercises, a folder of notebooks: a namespace package, hence its __path__)."""
+    if (ROOT / "pyproject.toml").is_file() and (ROOT / "exercises").is_dir():
+        return ROOT / "exercises"
+    import lossedu._exercises as shipped
+
+    return Path(next(iter(shipped.__path__)))
+
+
+EXERCISES = _exercises()
 
 
 @functools.lru_cache(maxsize=None)
