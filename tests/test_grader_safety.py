@@ -279,10 +279,11 @@ def test_processes_threads_and_ctypes_are_refused(how):
 
 @ROOT_ONLY
 def test_the_learners_code_sees_no_file_system_and_no_other_process():
-    """os.stat raises no audit event, nor do os.pidfd_open + signal.pidfd_send_signal: only the
-    chroot keeps the machine hidden, and only the PID namespace keeps a submission from SIGKILLing
-    the other sandboxes (all run as user 65534) and sinking a classmate's grade under --jobs.
-    (The probe only opens pidfds, it sends nothing.)"""
+    """os.stat raises no audit event, nor do os.pidfd_open + signal.pidfd_send_signal: the kernel
+    must keep the machine hidden (chroot; the seccomp filter refuses stat by name too) and keep a
+    submission from SIGKILLing the other sandboxes (all run as user 65534) and sinking a classmate's
+    grade under --jobs (PID namespace; seccomp refuses pidfds and signals to others). Without root
+    the same attacks are in tests/test_sandbox_isolation.py. (The probe only opens pidfds.)"""
     probe = f'''
 import os
 _seen = []
