@@ -397,7 +397,8 @@ def _run_cells(spec, namespace, deadline):
                             "(an endless loop, or far too slow? Only definitions need to run at the top level)")
 
     signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds - 0.5, 0.05) if deadline else 0)
+    # within the last 0.5 s (or tenth) of the part's time: cells still running then would be cut anyway
+    signal.setitimer(signal.ITIMER_REAL, max(seconds - min(0.5, seconds / 10), 0.01) if deadline else 0)
     errors, failed, slow = [], [], None
     for name, source in zip(spec["cell_names"], spec["cells"]):
         filename = f"<{name}>"
