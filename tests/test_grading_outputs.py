@@ -345,3 +345,15 @@ def test_memory_per_function_fits_the_container():
 def test_a_correct_solution_scores_full_marks_within_gradescopes_memory(name):
     result = G.grade_notebook(SOLUTIONS / f"{name}.ipynb", CASES, timeout=30, memory_mb=default_memory_mb(1, 768))
     assert result.score == result.max_score, "\n".join(p.output for p in result.parts)
+
+
+def test_the_cli_takes_student_ids_from_a_roster(tmp_path):
+    nb = save(solution(), tmp_path / "ada.ipynb")
+    (tmp_path / "roster.csv").write_text("file,student_id\nada.ipynb,=S-17\n")
+    run = lossedu(nb, "--seed", "1", "--quiet", "--roster", tmp_path / "roster.csv", "--csv", tmp_path / "g.csv")
+    assert run.returncode == 0, run.stderr
+    row = next(csv.DictReader((tmp_path / "g.csv").open(encoding="utf-8")))
+    assert row["student_id"] == "'=S-17" and row["seed"] == "1" and row["secret_id"] == "" and row["score"] == "16.0"
+    (tmp_path / "bad.csv").write_text("who,what\n")
+    run = lossedu(nb, "--roster", tmp_path / "bad.csv")
+    assert run.returncode == 2 and b"--roster" in run.stderr
