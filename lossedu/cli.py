@@ -1,4 +1,5 @@
-"""The `lossedu` command: `lossedu grade …` for teachers, `lossedu assign` for course authors."""
+"""The `lossedu` command: `lossedu work NN` for learners, `lossedu grade …` for teachers, `lossedu assign` for
+course authors."""
 
 from __future__ import annotations
 
@@ -54,10 +55,28 @@ student ids (CSV column student_id):
                                        "with a message (Gradescope: one autograder per assignment)")
     g.add_argument("--quiet", action="store_true", help="print only one line per submission")
 
+    w = sub.add_parser("work", help="start an exercise in a copy of your own (work/NN_name.ipynb)",
+                       description="Copy an exercise into work/ (which git and `make test` ignore) and print its "
+                                   "path; open it in JupyterLab (`make lab`). An existing copy (your work) is "
+                                   "never overwritten unless you say --force.")
+    w.add_argument("exercise", help="its number or name, e.g. 01 or 01_regression")
+    w.add_argument("--folder", help="where the copy goes (default: work/ in the course folder)")
+    w.add_argument("--force", action="store_true", help="start over from the exercise: your copy is replaced")
+
     a = sub.add_parser("assign", help="generate exercises/ from solutions/")
     a.add_argument("--check", action="store_true", help="only check that exercises/ is up to date")
 
     args = parser.parse_args(argv)
+    if args.command == "work":
+        from .grading import work
+
+        try:
+            copy = work.start(args.exercise, folder=args.folder or work.WORK, force=args.force)
+        except (ValueError, FileExistsError) as exc:
+            print(f"lossedu work: {exc}", file=sys.stderr)
+            return 1
+        print(f"your copy: {copy}")
+        return 0
     if args.command == "assign":
         from .grading.assign import assign
 

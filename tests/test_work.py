@@ -38,3 +38,14 @@ def test_work_is_ignored_by_git_and_by_make_test():
 def test_make_lab_opens_the_course_root_so_exercises_and_work_are_reachable():
     lab = next(line for line in (ROOT / "Makefile").read_text().splitlines() if "-m lossedu.lab" in line)
     assert "--notebook-dir=." in lab and "default_url=/lab/tree/notebooks" in lab
+
+
+def test_the_lossedu_work_command(tmp_path, capsys):
+    from lossedu.cli import main
+
+    assert main(["work", "02", "--folder", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == f"your copy: {tmp_path / '02_counts_and_variances.ipynb'}"
+    assert main(["work", "02_counts_and_variances", "--folder", str(tmp_path)]) == 1
+    assert "holds your work" in capsys.readouterr().err
+    assert main(["work", "nope", "--folder", str(tmp_path)]) == 1
+    assert "the exercises are: 01_regression" in capsys.readouterr().err
