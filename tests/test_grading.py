@@ -124,7 +124,9 @@ def test_setup_cells_import_only_numpy(name):
 def test_lossedu_itself_passes_every_public_and_hidden_case(part, capsys):
     a = next(a for a in ASSIGNMENTS if a.name == part[0])
     p = a.parts[part[1]]
-    fn = getattr(LF, p.function)
+    fn = getattr(LF, p.function, None)
+    if fn is None:  # an assignment for a loss lossedu.functional does not have (docs/writing-an-assignment.md)
+        pytest.skip(f"lossedu.functional has no {p.function}")
     public, hidden, expected = CASES.get(a, part[1])
     assert len(public) >= 5 and len(hidden) >= 3
     check(fn)
@@ -174,8 +176,14 @@ def _bugs():
 BUGS = _bugs()
 
 
-def test_every_assignment_has_planted_bugs():
-    assert {stem for stem, _ in BUGS} == set(NAMES)
+COURSE_ASSIGNMENTS = ("01_regression", "02_counts_and_variances", "03_cross_entropy", "04_kl_divergence",
+                      "05_binary_and_multilabel", "06_margins", "07_ranking_and_embeddings", "08_ctc")
+
+
+def test_the_courses_assignments_have_planted_bugs():
+    # planted bugs are optional for a new assignment (docs/writing-an-assignment.md); the course's own have them
+    stems = {stem for stem, _ in BUGS}
+    assert stems <= set(NAMES) and set(COURSE_ASSIGNMENTS) <= stems
 
 
 @pytest.mark.parametrize("stem,bug", BUGS, ids=[f"{s}: {b.name}" for s, b in BUGS])
