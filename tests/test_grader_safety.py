@@ -216,7 +216,10 @@ def test_tampering_with_the_guard_then_reading_gains_nothing(how):
     assert part.score == 0, part.output
 
 
-MEMORY_EXPLOIT = '''
+# Learner code that finds the audit hook's function object through raw memory (numpy reads and
+# writes any address): `_frame` is the hook's frame, `_func` its function (CPython 3.11 layout).
+# MEMORY_EXPLOIT (here) and tests/test_sandbox_isolation.py's HOOK_OFF go on from there.
+FIND_AUDIT_HOOK = '''
 import numpy as np
 class _Mem:
     def __init__(self, addr):
@@ -230,7 +233,9 @@ except PermissionError as _e:
     while _tb.tb_next is not None: _tb = _tb.tb_next
     _frame = _tb.tb_frame                              # the audit hook's own frame
 _func = _peek(_peek(id(_frame) + 24))                  # PyFrameObject.f_frame -> f_func (CPython 3.11)
-_cell = _peek(_peek(_func + 72) + 24 + 8 * _frame.f_code.co_freevars.index("_int"))
+'''
+
+MEMORY_EXPLOIT = FIND_AUDIT_HOOK + '''_cell = _peek(_peek(_func + 72) + 24 + 8 * _frame.f_code.co_freevars.index("_int"))
 _poke(_cell + 16, id(str))                             # the hook now lets every str path through
 '''
 

@@ -32,6 +32,8 @@ from lossedu.grading.grade import Cases, cells_to_run, exercise_notebook, grade_
 from lossedu.grading.registry import SOLUTIONS, assignment
 from lossedu.grading.sandbox import _namespaces, run_part
 
+from test_grader_safety import FIND_AUDIT_HOOK
+
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "01_regression"
 A = assignment(NAME)
@@ -79,20 +81,7 @@ def in_mode(mode, job):
 
 # Switches off the audit hook: numpy reads and writes raw memory, so the hook function's code is
 # replaced by a no-op (CPython 3.11 object layout). Only the kernel's refusals remain.
-HOOK_OFF = '''
-import numpy as np
-class _Mem:
-    def __init__(self, addr):
-        self.__array_interface__ = {"data": (addr, False), "shape": (1,), "typestr": "<u8", "version": 3}
-def _peek(addr): return int(np.asarray(_Mem(addr))[0])
-def _poke(addr, value): np.asarray(_Mem(addr))[0] = value
-try:
-    open("/nonexistent")
-except PermissionError as _e:
-    _tb = _e.__traceback__
-    while _tb.tb_next is not None: _tb = _tb.tb_next
-    _frame = _tb.tb_frame                                # the audit hook's own frame
-_func = _peek(_peek(id(_frame) + 24))                    # PyFrameObject.f_frame -> f_func
+HOOK_OFF = FIND_AUDIT_HOOK + '''
 _noop = lambda event, args: None
 _poke(id(_noop.__code__), _peek(id(_noop.__code__)) + 100)  # never freed
 _poke(_func + 48, id(_noop.__code__))                    # PyFunctionObject.func_code
