@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,22 +23,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from walkthrough import TOKEN, free_port  # noqa: E402  (the walkthrough starts JupyterLab the same way)
-
-
-def start(module, folder):
-    port = free_port()
-    cmd = [sys.executable, "-m", module, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-           f"--IdentityProvider.token={TOKEN}", f"--notebook-dir={folder}", "--allow-root"]
-    lab = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-            return lab, port
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{module} did not start")
+from walkthrough import TOKEN, free_port, start_lab  # noqa: E402  (JupyterLab started as the walkthrough does)
 
 
 async def round_trips(port, n):
@@ -72,8 +56,10 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=25)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "notebooks").mkdir()
         for label, module in (("plain JupyterLab", "jupyterlab"), ("make lab (lossedu.lab)", "lossedu.lab")):
-            lab, port = start(module, folder)
+            port = free_port()
+            lab, _ = start_lab(Path(folder) / "notebooks", Path(folder) / "settings", port, module=module)
             try:
                 time.sleep(2)
                 times = asyncio.run(round_trips(port, args.n))

@@ -42,7 +42,7 @@ def test_server_args_select_the_connection_class():
 def test_make_lab_and_the_walkthrough_start_lossedu_lab():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^lab:.*\n\t\$\(PY\) -m lossedu\.lab ", makefile, re.M)
-    assert '"-m", "lossedu.lab"' in (ROOT / "tools" / "walkthrough.py").read_text()
+    assert 'module="lossedu.lab"' in (ROOT / "tools" / "walkthrough.py").read_text()
 
 
 def test_nbgraders_extensions_stay_off_in_the_learners_lab(tmp_path, monkeypatch):

@@ -139,15 +139,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_lab(folder, settings_dir, port):
-    """JupyterLab serving `folder` on localhost:port, with the walkthrough's user settings."""
+def start_lab(folder, settings_dir, port, module="lossedu.lab"):
+    """JupyterLab serving `folder` on localhost:port, with the walkthrough's user settings, started
+    as `make lab` does (python -m lossedu.lab: JupyterLab with the course's server settings), or
+    as `python -m <module>` (e.g. jupyterlab: the plain server, to compare)."""
     for name, value in LAB_SETTINGS.items():
         path = Path(settings_dir) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings_dir))
-    # As `make lab` opens it (python -m lossedu.lab: JupyterLab with the course's server settings).
-    cmd = [sys.executable, "-m", "lossedu.lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+    cmd = [sys.executable, "-m", module, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
            f"--IdentityProvider.token={TOKEN}", f"--notebook-dir={folder}", "--allow-root"]
     lab = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            start_new_session=True)
