@@ -63,13 +63,29 @@ def _to_numpy(value):
     return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
 
 
+def _device(names, values):
+    """The device of the tensor arguments, which torch's own loss requires to be one device
+    (a CUDA model's loss stays on CUDA); the CPU when no argument is a tensor."""
+    devices = {n: v.device for n, v in zip(names, values) if isinstance(v, torch.Tensor)}
+    if len(set(devices.values())) > 1:
+        listed = ", ".join(f"{n} on {d}" for n, d in devices.items())
+        raise ValueError(f"expected all tensors to be on the same device, got {listed}")
+    return next(iter(devices.values()), torch.device("cpu"))
+
+
 class _NumpyLoss(torch.autograd.Function):
+    """The numpy forward and backward as one autograd Function. numpy runs on the CPU: tensors on
+    another device are copied to it, and the result and the gradients go back to the inputs' device
+    (each gradient with its input's dtype, as torch's autograd requires)."""
+
     @staticmethod
     def forward(ctx, fn, backward, names, wrt, *values):
+        device = _device(names, values)
         kwargs = {n: _to_numpy(v) for n, v in zip(names, values)}
         out = fn(**kwargs)
         ctx.backward, ctx.kwargs, ctx.names, ctx.wrt = backward, kwargs, names, wrt
-        return torch.from_numpy(np.array(out))
+        ctx.inputs = {n: (v.device, v.dtype) for n, v in zip(names, values) if isinstance(v, torch.Tensor)}
+        return torch.from_numpy(np.array(out)).to(device)
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -80,5 +96,8 @@ class _NumpyLoss(torch.autograd.Function):
         out = [None, None, None, None]
         for n in ctx.names:
             g = by_name.get(n)
-            out.append(None if g is None else torch.from_numpy(np.array(g)))
+            if g is not None and n in ctx.inputs:
+                device, dtype = ctx.inputs[n]
+                g = torch.from_numpy(np.array(g)).to(device=device, dtype=dtype)
+            out.append(None if g is None else g)
         return tuple(out)

@@ -66,3 +66,49 @@ def test_as_torch_with_backward_needs_a_torch_loss_name():
         lossedu.as_torch(my_loss, backward=my_loss)
     with pytest.raises(TypeError, match="backward a function"):
         lossedu.as_torch(LF.l1_loss, backward="l1_loss_backward")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_as_torch_gives_results_and_gradients_of_the_inputs_dtype_and_device(dtype):
+    x = torch.randn(4, 3, dtype=dtype, requires_grad=True)
+    y = torch.randn(4, 3, dtype=dtype)
+    ours = lossedu.as_torch(LF.smooth_l1_loss)(x, y, beta=0.5)
+    theirs = torch.nn.functional.smooth_l1_loss(x, y, beta=0.5)
+    assert (ours.dtype, ours.device) == (theirs.dtype, theirs.device)
+    (g,) = torch.autograd.grad(ours, x)
+    assert (g.dtype, g.device) == (x.dtype, x.device)
+
+
+def test_as_torch_refuses_tensors_on_two_devices():
+    from lossedu.bridge import _device
+
+    cpu, meta = torch.zeros(2), torch.zeros(2, device="meta")
+    with pytest.raises(ValueError, match="same device, got input on cpu, target on meta"):
+        _device(("input", "target", "reduction"), (cpu, meta, "mean"))
+    assert _device(("input", "target"), (meta, meta)) == torch.device("meta")
+    assert _device(("input", "target"), ([1.0], 2.0)) == torch.device("cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (run on a GPU machine)")
+@pytest.mark.parametrize("name", ["mse_loss", "cross_entropy", "ctc_loss"])
+def test_as_torch_on_cuda_stays_on_cuda(name):
+    device = torch.device("cuda")
+    fn = lossedu.as_torch(getattr(LF, name))
+    if name == "ctc_loss":
+        log_probs = torch.randn(12, 2, 5, device=device).log_softmax(2).requires_grad_()
+        targets = torch.tensor([[1, 2, 3], [2, 2, 4]], device=device)
+        lengths = (torch.tensor([12, 10], device=device), torch.tensor([3, 2], device=device))
+        args, ref = (log_probs, targets, *lengths), torch.nn.functional.ctc_loss
+        x = log_probs
+    elif name == "cross_entropy":
+        x = torch.randn(6, 4, device=device, requires_grad=True)
+        args, ref = (x, torch.tensor([0, 1, 2, 3, 0, 1], device=device)), torch.nn.functional.cross_entropy
+    else:
+        x = torch.randn(6, 4, device=device, requires_grad=True)
+        args, ref = (x, torch.randn(6, 4, device=device)), torch.nn.functional.mse_loss
+    ours, theirs = fn(*args), ref(*args)
+    assert ours.device == theirs.device and ours.dtype == theirs.dtype
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-6)
+    (g_ours,), (g_theirs,) = torch.autograd.grad(ours, x), torch.autograd.grad(theirs, x)
+    assert g_ours.device == x.device
+    torch.testing.assert_close(g_ours, g_theirs, rtol=1e-5, atol=1e-6)
