@@ -1,5 +1,6 @@
 # Two commands: `make lab` opens the course, `make test` runs everything.
-# Both build .venv from nothing the first time (torch==2.13.0 CPU first, then lossedu editable).
+# Both build .venv from nothing the first time (torch==2.13.0 first, then lossedu editable), at the
+# versions in the lock, constraints.txt; `make upgrade` refreshes the lock.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,16 +11,39 @@ JOBS   ?= 2
 # as root (containers, Binder-like boxes) unless told it may.
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+# The lock: every package version the course is tested with, passed to pip as constraints (they cap
+# versions, they install nothing by themselves). `make upgrade` builds without it (LOCK_FLAGS=).
+LOCK       := constraints.txt
+LOCK_FLAGS ?= -c $(LOCK)
+# On Linux a plain `pip install torch` gets the CUDA build (several GB). For the CPU build:
+#   make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# An extra index, for the torch install only: pip takes the highest match, and 2.13.0+cpu sorts above
+# PyPI's 2.13.0; torch's own dependencies still come from PyPI at the lock's versions.
+TORCH_INDEX ?=
+TORCH_FLAGS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 
-.PHONY: lab test venv bench walkthrough gradescope assign clean
+.PHONY: lab test venv upgrade bench walkthrough gradescope assign clean
 
-$(STAMP): pyproject.toml
+# A changed pyproject.toml or lock reinstalls into the existing .venv (`make clean venv` starts afresh).
+# The lock's versions need Python 3.11 or newer (numpy 2.4, nbgrader 0.9.6): say so before pip does.
+$(STAMP): pyproject.toml $(LOCK)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make lab/test need Python 3.11 or newer (PYTHON=python3.11 make ...); found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet $(LOCK_FLAGS) $(TORCH_FLAGS) torch==2.13.0
+	$(PY) -m pip install --quiet $(LOCK_FLAGS) -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Refresh the lock: a fresh .venv at the newest versions pyproject.toml allows (no constraints), its
+# `pip freeze` written to constraints.txt (tools/write_lock.py), then the whole suite on it. Review
+# `git diff constraints.txt` and commit it with the results.
+upgrade:
+	rm -rf $(VENV)
+	$(MAKE) venv LOCK_FLAGS=
+	$(PY) tools/write_lock.py $(LOCK)
+	touch $(STAMP)
+	$(MAKE) test
 
 lab: $(STAMP)
 	$(PY) -m lossedu.lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
