@@ -22,7 +22,7 @@ LOCK_FLAGS ?= -c $(LOCK)
 TORCH_INDEX ?=
 TORCH_FLAGS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 
-.PHONY: lab test venv upgrade bench walkthrough gradescope assign clean
+.PHONY: lab test venv upgrade bench walkthrough gradescope assign figures clean
 
 # A changed pyproject.toml or lock reinstalls into the existing .venv (`make clean venv` starts afresh).
 # The lock's versions need Python 3.11 or newer (numpy 2.4, nbgrader 0.9.6): say so before pip does.
@@ -73,6 +73,10 @@ bench: $(STAMP)
 # Regenerate exercises/ from solutions/ (a test fails when they drift).
 assign: $(STAMP)
 	$(VENV)/bin/lossedu assign
+
+# Redraw the README's pictures (docs/images/*.png) with tools/front_page_figures.py; a test fails when they are stale.
+figures: $(STAMP)
+	$(PY) tools/front_page_figures.py
 
 # Gradescope autograder bundles, one per assignment (build/gradescope/NN_name.zip: setup.sh +
 # run_autograder + this repository without the solutions). ASSIGNMENTS="01_regression" picks some.
