@@ -1,0 +1,97 @@
+"""The README's pictures (docs/images/*.png) are what tools/front_page_figures.py draws today.
+
+Each figure is drawn again into a temporary folder and compared with the committed file pixel by
+pixel. Agg's output is deterministic for given versions of matplotlib and its bundled FreeType (the
+lock pins them): two runs in separate processes write identical bytes. Only the decision-boundary
+figure depends on floating-point sums whose last bits may differ between CPUs (torch's matrix
+products); such a difference moves a contour by far less than a pixel and can change an
+anti-aliased pixel by at most a level or two. So each channel may differ by up to TOLERANCE of 255,
+and no more: any change one can see (a curve, a colour, a letter of a title) moves some pixels
+much further than that.
+"""
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+TOLERANCE = 2  # of 255, per channel: rounding of anti-aliased edges, never a visible change
+MAX_BYTES = 200_000  # the front page stays light: every picture well under this
+
+
+def _load_tool():
+    """tools/front_page_figures.py as a module (tools/ is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("front_page_figures", ROOT / "tools" / "front_page_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = _load_tool()
+
+
+def pixels(path):
+    """The image at `path` as an (H, W, 4) uint8 RGBA array."""
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGBA"))
+
+
+def stale_reason(committed, fresh, tolerance=TOLERANCE):
+    """Why the `committed` pixel array is not the `fresh` one (None when they agree within `tolerance`)."""
+    if committed.shape != fresh.shape:
+        return f"size {committed.shape[1]}×{committed.shape[0]} px, the fresh drawing is {fresh.shape[1]}×{fresh.shape[0]} px"
+    difference = np.abs(committed.astype(np.int16) - fresh.astype(np.int16)).max(axis=-1)
+    off = difference > tolerance
+    if off.any():
+        return f"{int(off.sum())} pixels differ (by up to {int(difference.max())} of 255)"
+    return None
+
+
+def readme_images():
+    """Local image paths the README shows: Markdown ![alt](path) and HTML <img src="path">."""
+    text = README.read_text(encoding="utf-8")
+    found = re.findall(r"!\[[^\]]*\]\(([^)\s]+)", text) + re.findall(r"<img\s[^>]*src=\"([^\"]+)\"", text)
+    return [path for path in found if "://" not in path]
+
+
+@pytest.mark.parametrize("name", list(tool.FIGURES))
+def test_committed_image_is_fresh(name, tmp_path):
+    committed = tool.DIRECTORY / name
+    assert committed.is_file(), f"{committed} is missing: run `make figures` and commit docs/images"
+    fresh = tool.draw(name, tmp_path)
+    reason = stale_reason(pixels(committed), pixels(fresh))
+    assert reason is None, f"docs/images/{name} is stale: {reason}. Run `make figures` and commit docs/images."
+    assert committed.stat().st_size < MAX_BYTES, f"docs/images/{name} is {committed.stat().st_size} bytes"
+
+
+def test_stale_reason_sees_a_change_of_a_few_pixels_and_forgives_rounding():
+    base = pixels(tool.DIRECTORY / "regression_losses.png")
+    rounded = base.copy()
+    rounded[..., :3] = np.where(rounded[..., :3] < 255, rounded[..., :3] + 1, 254)  # every pixel off by one level
+    assert stale_reason(base, rounded) is None
+    changed = base.copy()
+    changed[10:13, 10:13, :3] = 0  # a dot of 3×3 pixels, black on the white margin
+    assert stale_reason(base, changed) == "9 pixels differ (by up to 255 of 255)"
+    assert "size" in stale_reason(base, base[:-1])
+
+
+def test_the_readme_shows_every_figure_and_every_image_it_shows_exists():
+    shown = readme_images()
+    for name in tool.FIGURES:
+        assert f"docs/images/{name}" in shown, f"README.md does not show docs/images/{name}"
+    missing = [path for path in shown if not (ROOT / path).is_file()]
+    assert not missing, f"README.md shows images that do not exist: {missing}"
+
+
+def test_no_image_in_docs_images_is_left_over():
+    # A figure dropped from FIGURES must leave docs/images with it (no picture without a maker).
+    assert sorted(p.name for p in tool.DIRECTORY.glob("*.png")) == sorted(tool.FIGURES)
+
+
+def test_draw_refuses_an_unknown_figure(tmp_path):
+    with pytest.raises(ValueError, match="unknown figure 'nope.png'"):
+        tool.draw("nope.png", tmp_path)
