@@ -37,7 +37,8 @@ venv: $(STAMP)
 
 # Refresh the lock: a fresh .venv at the newest versions pyproject.toml allows (no constraints), its
 # `pip freeze` written to constraints.txt (tools/write_lock.py), then the whole suite on it. Review
-# `git diff constraints.txt` and commit it with the results.
+# `git diff constraints.txt` and commit it with the results. On Linux add TORCH_INDEX=<the CPU index>,
+# or CUDA's nvidia-* wheels end up pinned in the lock too (harmless, as pins of packages not installed).
 upgrade:
 	rm -rf $(VENV)
 	$(MAKE) venv LOCK_FLAGS=
