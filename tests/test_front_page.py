@@ -1,13 +1,17 @@
 """The README's pictures (docs/images/*.png) are what tools/front_page_figures.py draws today.
 
 Each figure is drawn again into a temporary folder and compared with the committed file pixel by
-pixel. Agg's output is deterministic for given versions of matplotlib and its bundled FreeType (the
-lock pins them): two runs in separate processes write identical bytes. Only the decision-boundary
-figure depends on floating-point sums whose last bits may differ between CPUs (torch's matrix
-products); such a difference moves a contour by far less than a pixel and can change an
-anti-aliased pixel by at most a level or two. So each channel may differ by up to TOLERANCE of 255,
-and no more: any change one can see (a curve, a colour, a letter of a title) moves some pixels
-much further than that.
+pixel, each channel within TOLERANCE of 255. Why not bytes, and why not exactly:
+- Agg is deterministic for given versions of matplotlib and its bundled FreeType (the lock pins them):
+  runs in separate processes (other PYTHONHASHSEED, other cwd, a matplotlibrc, MPLBACKEND=svg) wrote
+  identical bytes. Pixels rather than bytes, so that another zlib or Pillow's PNG encoder does not count.
+- What may differ between CPUs is the last bit of a float (numpy's SIMD exp, torch's BLAS kernels).
+  With the inputs multiplied by 1 + 1e-15…1e-10 noise, every figure came out pixel-identical; a change
+  that low moves an anti-aliased edge by a level or two at most. (Notebook 06's shaded decision
+  regions were left out for that reason: 1e-16 noise in their scores moved their dotted, labelled
+  contours by up to 93 levels over ~900 pixels.)
+- Any change one can see moves some pixels much further: a grid 0.3 → 0.35 alpha, 5 levels over
+  7441 pixels; one character of an axis label (' → ’), 26 pixels by up to 216.
 """
 import importlib.util
 import re

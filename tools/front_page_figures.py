@@ -15,6 +15,7 @@ backend alone. 100 dpi keeps each image under 100 KB.
 """
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -28,9 +29,9 @@ import torch  # noqa: E402
 
 import lossedu  # noqa: E402
 import lossedu.functional as LF  # noqa: E402
-from lossedu.data import blobs, imbalanced_binary  # noqa: E402
+from lossedu.data import imbalanced_binary  # noqa: E402
 from lossedu.lessons import binary  # noqa: E402
-from lossedu.plot import plot_ctc_lattice, plot_decision_boundary, plot_losses_and_gradients, pointwise  # noqa: E402
+from lossedu.plot import plot_ctc_lattice, plot_linear_boundaries, plot_losses_and_gradients, pointwise  # noqa: E402
 from lossedu.train import fit  # noqa: E402
 
 DIRECTORY = ROOT / "docs" / "images"
@@ -56,27 +57,30 @@ def ctc_lattice():
 
 
 def decision_boundaries():
-    """Notebook 06's linear SVM (multi_margin_loss) and softmax (cross_entropy) on three blobs.
+    """Notebook 05's logistic regression on imbalanced data: the boundary of plain BCE and of pos_weight = 9.
 
-    The same training as the notebook: torch.nn.Linear(2, 3) in float64 from seed 0, full-batch
-    gradient descent (200 steps, lr 0.5) on our loss through `lossedu.as_torch` plus (λ/2)‖W‖².
+    The same training as the notebook: torch.nn.Linear(2, 1) in float64 from seed 0, 300 steps of
+    full-batch gradient descent (lr 1.0) on our binary_cross_entropy_with_logits through `lossedu.as_torch`.
+    (Not notebook 06's shaded regions: their dotted, labelled contours move by whole dashes and labels
+    when the scores change in the last bit, as they may from one CPU to another; a line only moves by
+    that much.)
     """
-    x, y = blobs(150, seed=0)
-    lam = 0.03
+    u, y = imbalanced_binary(200, positive_fraction=0.1, seed=0)
+    Y = y[:, None]  # (N, 1), the shape of the model's output
+    pos_weight = torch.tensor([(1 - y).sum() / y.sum()], dtype=torch.float64)  # n₋ / n₊ = 9
+    bce = lossedu.as_torch(LF.binary_cross_entropy_with_logits)
 
-    def train(loss):
+    def boundary(**options):
         with torch.random.fork_rng(devices=[]):  # seed 0 for the weights, the caller's generator left alone
             torch.manual_seed(0)
-            model = torch.nn.Linear(2, 3).double()
-        objective = lambda scores, target: loss(scores, target) + lam / 2 * (model.weight ** 2).sum()  # noqa: E731
-        return fit(model, objective, x, y, steps=200, lr=0.5).model
+            model = torch.nn.Linear(2, 1).double()
+        fit(model, functools.partial(bce, **options), u, Y, steps=300, lr=1.0)
+        return model.weight.detach().numpy()[0], model.bias.detach().numpy()
 
-    def scores_of(model):
-        return lambda points: model(torch.as_tensor(points)).detach().numpy()
-
-    models = {"linear SVM (multi_margin_loss)": train(lossedu.as_torch(LF.multi_margin_loss)),
-              "softmax (cross_entropy)": train(lossedu.as_torch(LF.cross_entropy))}
-    return plot_decision_boundary(x, y, {name: scores_of(model) for name, model in models.items()})
+    learned = {"BCE with logits": boundary(), "BCE with logits, pos_weight = 9": boundary(pos_weight=pos_weight)}
+    return plot_linear_boundaries(u, y, learned, styles={"BCE with logits": dict(color="k"),
+                                                         "BCE with logits, pos_weight = 9": dict(color="C2", lw=2)},
+                                  title="plain BCE hugs the rare class; pos_weight moves the boundary out")
 
 
 def mse_vs_cross_entropy():
@@ -108,7 +112,7 @@ def draw(name, directory):
     try:
         with matplotlib.style.context("default"):  # a user's matplotlibrc must not restyle the front page
             fig = FIGURES[name]()
-            fig.savefig(path, dpi=DPI, metadata=METADATA)
+            fig.savefig(path, dpi=DPI, metadata=METADATA, bbox_inches="tight")  # trimmed as a notebook shows it
     finally:
         torch.set_num_threads(threads)
     return path
