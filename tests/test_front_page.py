@@ -10,8 +10,8 @@ pixel, each channel within TOLERANCE of 255. Why not bytes, and why not exactly:
   that low moves an anti-aliased edge by a level or two at most. (Notebook 06's shaded decision
   regions were left out for that reason: 1e-16 noise in their scores moved their dotted, labelled
   contours by up to 93 levels over ~900 pixels.)
-- Any change one can see moves some pixels much further: a grid 0.3 → 0.35 alpha, 5 levels over
-  7441 pixels; one character of an axis label (' → ’), 26 pixels by up to 216.
+- Any change one can see moves some pixels much further: a grid 0.3 → 0.35 alpha, 5 levels over 7431
+  pixels; one character of an axis label (' → ’), 22 pixels by up to 196.
 """
 import importlib.util
 import re
