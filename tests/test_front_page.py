@@ -13,7 +13,6 @@ pixel, each channel within TOLERANCE of 255. Why not bytes, and why not exactly:
 - Any change one can see moves some pixels much further: a grid 0.3 → 0.35 alpha, 5 levels over 7431
   pixels; one character of an axis label (' → ’), 22 pixels by up to 196.
 """
-import importlib.util
 import re
 from pathlib import Path
 
@@ -21,21 +20,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tooling import load_tool
+
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 TOLERANCE = 2  # of 255, per channel: rounding of anti-aliased edges, never a visible change
 MAX_BYTES = 200_000  # the front page stays light: every picture well under this
 
 
-def _load_tool():
-    """tools/front_page_figures.py as a module (tools/ is scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("front_page_figures", ROOT / "tools" / "front_page_figures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool("front_page_figures")
 
 
 def pixels(path):

@@ -2,7 +2,6 @@
 environment.yml, and is what `make lab`/`make test` install from; `make upgrade` and TORCH_INDEX do what
 the README says. Everything here reads files or dry-runs make (`make -n`): no network, well under a second.
 """
-import importlib.util
 import os
 import pathlib
 import re
@@ -16,21 +15,14 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from test_environment import conda_python, conda_requirements, pyproject_requirements
+from tooling import load_tool
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LOCK = ROOT / "constraints.txt"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
-def _load_write_lock():
-    """tools/write_lock.py as a module (tools/ is scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("write_lock", ROOT / "tools" / "write_lock.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-write_lock = _load_write_lock()
+write_lock = load_tool("write_lock")
 
 
 def lock_pins():
