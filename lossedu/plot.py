@@ -1623,27 +1623,30 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7), margins=(-
         ax.grid(alpha=0.3)
     legends = [_legend_right(ax) for ax in (he_grad, mc_grad)]  # each row's curves, named once, right of the row
 
-    def ranges(margin, p):  # (low, high) of what each axes shows at these settings
-        he = [hinge_embedding(u, t, margin) for t in (1, -1)]
-        mc = [multi_margin(u, margin, p), multilabel(u), softmax(u)]
-        return [(min(c[k].min() for c in curves), max(c[k].max() for c in curves)) for curves in (he, mc) for k in (0, 1)]
+    fixed = [multilabel(u), softmax(u)]  # the multi-class curves that margin and p do not move
 
-    extremes = [ranges(m, q) for m in np.linspace(*margins, 7) for q in (1, 2)]
+    def moving(margin, p):  # the curves they move: the two hinges (t = ±1), then multi_margin_loss
+        return [hinge_embedding(u, t, margin) for t in hinges], multi_margin(u, margin, p)
+
+    def ranges(he, mm):  # (low, high) of what each axes shows, from those curves
+        return [(min(c[k].min() for c in curves), max(c[k].max() for c in curves))
+                for curves in (he, [mm, *fixed]) for k in (0, 1)]
+
+    extremes = [ranges(*moving(m, q)) for m in np.linspace(*margins, 7) for q in (1, 2)]
     for ax, found in zip((he_loss, he_grad, mc_loss, mc_grad), zip(*extremes)):
         low, high = min(f[0] for f in found), max(f[1] for f in found)
         room = 0.05 * (high - low or 1.0)
         ax.set_ylim(low - room, high + room)
 
     def update(margin, p):
-        for t, (loss_line, grad_line) in hinges.items():
-            value, slope = hinge_embedding(u, t, margin)
+        he, mm = moving(margin, p)
+        for (loss_line, grad_line), (value, slope) in zip(hinges.values(), he):
             loss_line.set_ydata(value)
             grad_line.set_ydata(slope)
         kink = np.array([float(margin)])
         he_kink.set_data(kink, hinge_embedding(kink, -1, margin)[1])
-        value, slope = multi_margin(u, margin, p)
-        multi[0].set_ydata(value)
-        multi[1].set_ydata(slope)
+        multi[0].set_ydata(mm[0])
+        multi[1].set_ydata(mm[1])
         mc_kink.set_data(kink, multi_margin(kink, margin, p)[1])
         label = multi_margin_label(margin, p)
         multi[0].set_label(label)
@@ -1652,7 +1655,7 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7), margins=(-
         for line in at_margin:
             line.set_xdata([margin, margin])
         he_loss.title.set_text(f"hinge_embedding_loss, margin = {margin:g}")
-        for ax, (low, high) in zip((he_loss, he_grad, mc_loss, mc_grad), ranges(margin, p)):
+        for ax, (low, high) in zip((he_loss, he_grad, mc_loss, mc_grad), ranges(he, mm)):
             shown = ax.get_ylim()
             if low < shown[0] or high > shown[1]:  # beyond the slider's range: widen, never clip
                 room = 0.05 * (high - low or 1.0)
