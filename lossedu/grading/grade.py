@@ -165,14 +165,20 @@ class Cases:
 
 
 # ----------------------------------------------------------------------------- the notebook's code
-def _exercise(name):
-    """The exercise notebook of `name` where the registry says it is (slimmed), read once per version."""
+def _exercise_version(name):
+    """(path, modification time) of `name`'s exercise where the registry says it is: the key of
+    what is read from it, so each version is read and fingerprinted once."""
     path = exercise_path(name)
     try:
         version = os.stat(path).st_mtime_ns
     except OSError:
         version = None  # nbio.load says why
-    return _exercise_at(str(path), version)
+    return str(path), version
+
+
+def _exercise(name):
+    """The exercise notebook of `name` (slimmed), read once per version."""
+    return _exercise_at(*_exercise_version(name))
 
 
 @functools.lru_cache(maxsize=64)
@@ -188,21 +194,14 @@ def exercise_notebook(name):
 def _fingerprint(name):
     """What identifies assignment `name`'s cells: solution grade_ids, cell ids, locked cells' sources."""
     try:
-        return _fingerprint_of(_exercise(name))
+        return _fingerprint_at(*_exercise_version(name))
     except ValueError:  # an assignment whose exercise is not generated yet
         return frozenset(), frozenset(), frozenset()
 
 
-_FINGERPRINTS = {}
-
-
-def _fingerprint_of(exercise):
-    key = id(exercise)  # the cached exercise object itself, so computed once per exercise version
-    if key not in _FINGERPRINTS or _FINGERPRINTS[key][0] is not exercise:
-        if len(_FINGERPRINTS) > 256:
-            _FINGERPRINTS.clear()
-        _FINGERPRINTS[key] = (exercise, _compute_fingerprint(exercise["cells"]))
-    return _FINGERPRINTS[key][1]
+@functools.lru_cache(maxsize=64)
+def _fingerprint_at(path, version):
+    return _compute_fingerprint(_exercise_at(path, version)["cells"])
 
 
 def _compute_fingerprint(cells):
