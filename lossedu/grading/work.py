@@ -15,7 +15,7 @@ from .registry import EXERCISES, ROOT
 WORK = ROOT / "work"
 
 
-def exercise_path(name):
+def find_exercise(name):
     """The exercise called `name`: "01", "01_regression" or "01_regression.ipynb"."""
     stem = Path(str(name)).name.removesuffix(".ipynb")
     found = sorted(EXERCISES.glob(f"{stem}.ipynb")) or sorted(EXERCISES.glob(f"{stem}_*.ipynb"))
@@ -30,7 +30,7 @@ def start(name, folder=WORK, force=False):
 
     Raises FileExistsError if the copy exists (it holds the learner's work) unless force=True.
     """
-    source = exercise_path(name)
+    source = find_exercise(name)
     target = Path(folder) / source.name
     if target.exists() and not force:
         raise FileExistsError(f"{target} already exists: it holds your work. Open it; to start over from the "
