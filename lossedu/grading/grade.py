@@ -20,7 +20,6 @@ import dataclasses
 import functools
 import os
 import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -28,7 +27,7 @@ import numpy as np
 from . import notebook as nbio
 from .check import public_cases
 from .course_secret import Secret, load_secret, secret_id, seed_for
-from .outputs import (deep_safe, display_path, report as _report, run_columns, safe_line, student_id,
+from .outputs import (deep_safe, display_path, report, run_columns, safe_line, student_id,
                       write_csv, write_feedback_files, write_json)
 from .registry import MODULES, assignment as get_assignment, exercise_path
 from .sandbox import run_part
@@ -632,8 +631,3 @@ def write_results_json(results, path, combine=False, hidden_visibility="after_pu
         data = [{"submission": r.submission, "student_id": r.student_id, **run_columns(r),
                  "results": r.gradescope(hidden_visibility)} for r in results]
     write_json(data, path)
-
-
-def report(result, out=None):
-    """Print the teacher's report of one result (escaped: nothing a submission wrote can reach the terminal raw)."""
-    _report(result, sys.stdout if out is None else out)

@@ -15,6 +15,7 @@ import csv
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 # C0 controls but tab and newline, DEL, C1 controls, zero-width and bidirectional marks, line and
@@ -120,8 +121,10 @@ def read_roster(path):
 
 
 # ----------------------------------------------------------------------------- terminal
-def report(result, out):
-    """The teacher's terminal report of one result (escaped)."""
+def report(result, out=None):
+    """Print the teacher's report of one result (escaped: nothing a submission wrote can reach the
+    terminal raw) to `out` (default: standard output)."""
+    out = sys.stdout if out is None else out
     who = f" [{result.student_id}]" if result.student_id else ""
     print(safe_text(f"== {result.submission}{who}: {result.assignment or '?'} {result.score:g}/{result.max_score:g}"),
           file=out)
