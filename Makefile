@@ -22,7 +22,7 @@ LOCK_FLAGS ?= -c $(LOCK)
 TORCH_INDEX ?=
 TORCH_FLAGS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 
-.PHONY: lab test venv upgrade bench walkthrough gradescope assign figures clean
+.PHONY: lab test venv upgrade book bench walkthrough gradescope assign figures clean
 
 # A changed pyproject.toml or lock reinstalls into the existing .venv (`make clean venv` starts afresh).
 # The lock's versions need Python 3.11 or newer (numpy 2.4, nbgrader 0.9.6): say so before pip does.
@@ -59,6 +59,14 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) tests
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p tests.nbtiming notebooks/ solutions/ exercises/
+
+# The course as a static HTML book, build/book/_build/html/index.html (tools/build_book.py: every lesson
+# executed, two at a time; each widget as its starting picture; the exercises without solutions), then
+# tests/test_book.py checks the built pages: every figure on its page, no solution text anywhere.
+# .github/workflows/book.yml publishes it to GitHub Pages on every push to main.
+book: $(STAMP)
+	$(PY) tools/build_book.py --out build/book
+	LOSSEDU_BOOK=build/book $(PY) -m pytest -q -p no:cacheprovider tests/test_book.py
 
 # Optional, for maintainers: open every notebook in a real JupyterLab in headless Chromium, Run All,
 # and drag every slider (tools/walkthrough.py). Needs Debian's chromium (apt-get install chromium);
