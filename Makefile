@@ -25,14 +25,18 @@ TORCH_FLAGS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 .PHONY: lab test venv upgrade book bench walkthrough gradescope assign figures clean
 
 # A changed pyproject.toml or lock reinstalls into the existing .venv (`make clean venv` starts afresh).
-# --no-compile: pip would byte-compile every module of every package (torch alone has thousands), half
-# of a fresh install's time (66 s -> 35 s here); Python compiles what is imported, once, on first use.
+# pip byte-compiles every installed module on one core (torch alone has thousands: half of a fresh
+# install's time); compileall does the same on every core (-j 0) once both installs are done. The .pyc
+# files must exist: where PYTHONDONTWRITEBYTECODE is set, nothing would ever write them, and every
+# process would compile torch again. (|| true: a package may ship a file that is not Python 3; pip
+# ignores those too.)
 # The lock's versions need Python 3.11 or newer (numpy 2.4, nbgrader 0.9.6): say so before pip does.
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make lab/test need Python 3.11 or newer (PYTHON=python3.11 make ...); found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-compile $(LOCK_FLAGS) $(TORCH_FLAGS) torch==2.13.0
 	$(PY) -m pip install --quiet --no-compile $(LOCK_FLAGS) -e '.[dev]'
+	$(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -51,7 +55,8 @@ upgrade:
 lab: $(STAMP)
 	$(PY) -m lossedu.lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-# Unit tests first, then nbval executes every notebook in notebooks/, solutions/ and exercises/ (whose
+# Unit tests first (--dist loadgroup: tests marked with one xdist_group run on one worker, so torch's
+# OpInfo samples are made once, tests/test_torch_samples.py), then nbval executes every notebook in notebooks/, solutions/ and exercises/ (whose
 # cells that need the learner's code are tagged raises-exception by `lossedu assign`) in a kernel running this
 # .venv's Python (--nbval-current-env); --nbval-lax checks that each cell runs without error
 # (its asserts included) rather than comparing outputs, which are not committed.
@@ -59,7 +64,7 @@ lab: $(STAMP)
 # each notebook's execution time; a cell running over 300 s fails (a hung kernel must not eat CI).
 # Either pytest failing fails the target.
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) tests
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p tests.nbtiming notebooks/ solutions/ exercises/
 
 # The course as a static HTML book, build/book/_build/html/index.html (tools/build_book.py: every lesson
