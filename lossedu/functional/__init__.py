@@ -64,6 +64,12 @@ TORCH_GRADIENT_OF = {
 #: Part II, the losses torch.nn does not ship: the same table.
 PART_II_GRADIENT_OF = {
     # dense.py (notebook 10)
+    "sigmoid_focal_loss": ("inputs",),
+    "focal_loss": ("input",),
+    "dice_loss": ("input",),
+    "tversky_loss": ("input",),
+    "lovasz_hinge_loss": ("input",),
+    "lovasz_softmax_loss": ("input",),
     # boxes.py (notebook 10)
     # contrastive.py (notebook 11)
 }
