@@ -1,0 +1,331 @@
+"""lossedu.functional contrastive losses against their homes, forward and gradient.
+
+nt_xent_loss, supcon_loss, contrastive_loss, arcface_loss, cosface_loss against
+pytorch-metric-learning's modules (their W set to our `weight`); clip_loss against a transcription
+of the CLIP paper's symmetric cross-entropy into torch, differentiated by autograd. Every expected
+number comes from running the home on the same arrays.
+"""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+from pytorch_metric_learning import losses as pml
+
+import lossedu
+import lossedu.functional as LF
+from torchref import assert_close, assert_refused, gradcheck_as_torch
+
+DTYPES = [np.float64, np.float32]
+
+
+# ============================================================================= the homes
+def _module(name, **options):
+    if name == "nt_xent_loss":
+        return pml.NTXentLoss(**options)
+    if name == "supcon_loss":
+        return pml.SupConLoss(**options)
+    if name == "contrastive_loss":
+        return pml.ContrastiveLoss(**options)
+    raise KeyError(name)
+
+
+def home(name, kwargs):
+    """The home's loss and the gradients of GRADIENT_OF[name], as numpy arrays."""
+    wrt = LF.GRADIENT_OF[name]
+    t = {k: torch.from_numpy(np.array(v)) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    for k in wrt:
+        if isinstance(t.get(k), torch.Tensor):
+            t[k].requires_grad_(True)
+    if name == "clip_loss":
+        out = clip_reference(t["image_embeddings"], t["text_embeddings"], t["logit_scale"])
+    elif name in ("arcface_loss", "cosface_loss"):
+        x, w = t["embeddings"], t["weight"]
+        cls = pml.ArcFaceLoss if name == "arcface_loss" else pml.CosFaceLoss
+        options = {k: v for k, v in kwargs.items() if k in ("margin", "scale")}
+        module = cls(num_classes=w.shape[1], embedding_size=w.shape[0], **options)
+        w_param = torch.nn.Parameter(w.detach().clone())
+        module.W = w_param
+        out = module(x, torch.from_numpy(np.asarray(kwargs["labels"])))
+        t["weight"] = w_param
+    else:
+        options = {k: v for k, v in kwargs.items() if k not in ("embeddings", "labels")}
+        out = _module(name, **options)(t["embeddings"], torch.from_numpy(np.asarray(kwargs["labels"])))
+    tensors = [t[k] for k in wrt if isinstance(t.get(k), torch.Tensor)]
+    grads = torch.autograd.grad(out, tensors, torch.tensor(0.75, dtype=out.dtype), allow_unused=True)
+    grads = [np.zeros(tuple(x.shape), dtype=np.asarray(kwargs[k]).dtype) if g is None else g.numpy()
+             for k, x, g in zip([k for k in wrt if isinstance(t.get(k), torch.Tensor)], tensors, grads)]
+    return out.detach().numpy(), grads
+
+
+def clip_reference(img, txt, logit_scale):
+    """The CLIP paper's Figure 3 in torch: normalise the rows, logits = e^t·I·Tᵀ, symmetric CE."""
+    img, txt = F.normalize(img, dim=1), F.normalize(txt, dim=1)
+    logits = torch.exp(torch.as_tensor(logit_scale)) * img @ txt.T
+    target = torch.arange(len(img))
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+
+
+def check(name, rtol=None, atol=None, **kwargs):
+    """Our forward and _backward agree with the home's (upstream gradient 0.75)."""
+    ours = getattr(LF, name)(**kwargs)
+    theirs, tgrads = home(name, kwargs)
+    assert_close(ours, theirs, f"{name} forward", rtol=rtol, atol=atol)
+    grads = getattr(LF, f"{name}_backward")(0.75, **kwargs)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    wrt = [k for k in LF.GRADIENT_OF[name] if isinstance(kwargs.get(k), np.ndarray)]
+    assert len(grads) == len(LF.GRADIENT_OF[name])
+    for k, g, tg in zip(wrt, grads, tgrads):
+        assert_close(g, tg, f"{name} gradient of {k}", rtol=rtol, atol=atol)
+    return ours
+
+
+def batch(rng, n, d, dtype=np.float64, classes=3):
+    return rng.normal(size=(n, d)).astype(dtype), rng.integers(0, classes, size=n)
+
+
+PAIR_LOSSES = ["nt_xent_loss", "supcon_loss", "contrastive_loss"]
+PAIR_OPTIONS = {
+    "nt_xent_loss": [{}, dict(temperature=0.5), dict(temperature=1.0)],
+    "supcon_loss": [{}, dict(temperature=0.07), dict(temperature=1.0)],
+    "contrastive_loss": [{}, dict(pos_margin=0.2, neg_margin=0.8), dict(pos_margin=0.0, neg_margin=2.0),
+                         dict(pos_margin=0.5, neg_margin=1.5)],
+}
+
+
+# ============================================================================= pair losses
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, options", [(n, o) for n in PAIR_LOSSES for o in PAIR_OPTIONS[n]])
+def test_pair_losses_match_pml(rng, name, options, dtype):
+    x, y = batch(rng, 10, 5, dtype)
+    out = check(name, embeddings=x, labels=y, **options)
+    assert out.dtype == dtype and out.shape == ()
+
+
+@pytest.mark.parametrize("name", PAIR_LOSSES)
+def test_simclr_two_views(rng, name):
+    x = rng.normal(size=(8, 4))
+    x[4:] = x[:4] + 0.1 * rng.normal(size=(4, 4))
+    check(name, embeddings=x, labels=np.r_[np.arange(4), np.arange(4)])
+
+
+@pytest.mark.parametrize("name", PAIR_LOSSES)
+@pytest.mark.parametrize(
+    "labels",
+    [[0, 1, 2, 3], [1, 1, 1, 1], [5], [], [0, 0, 1], [0.5, 0.5, 2.0, 2.0], [True, False, True, False]],
+    ids=["no-positive", "no-negative", "one", "empty", "one-pair", "float-labels", "bool-labels"],
+)
+def test_pair_losses_degenerate_batches(rng, name, labels):
+    y = np.array(labels)
+    x = rng.normal(size=(len(y), 3))
+    out = check(name, embeddings=x, labels=y)
+    if len(set(labels)) < 2 or len(set(labels)) == len(labels):
+        if name != "contrastive_loss" or len(labels) < 2:
+            assert out == 0  # pml's zero_loss
+
+
+@pytest.mark.parametrize("name", PAIR_LOSSES)
+def test_pair_losses_zero_and_duplicate_rows(rng, name):
+    x = rng.normal(size=(6, 3))
+    x[1] = 0  # a zero embedding: F.normalize's clamp
+    x[3] = x[2] * 2  # same direction: distance 0 after normalising
+    x[5] = x[4]
+    check(name, embeddings=x, labels=np.array([0, 0, 1, 1, 0, 2]))
+    check(name, embeddings=x, labels=np.array([0, 1, 1, 0, 2, 2]))
+
+
+@pytest.mark.parametrize("name", PAIR_LOSSES)
+def test_pair_losses_zero_loss_is_nan_with_inf(name):
+    x = np.array([[np.inf, 1.0], [0.0, 1.0]])
+    ours = getattr(LF, name)(x, np.array([0, 1]) if name != "contrastive_loss" else np.array([0]))[()] \
+        if False else getattr(LF, name)(x, np.array([0, 1]))
+    if name != "contrastive_loss":
+        theirs, _ = home(name, dict(embeddings=x, labels=np.array([0, 1])))
+        assert np.isnan(ours) and np.isnan(theirs)
+
+
+def test_nt_xent_hopeless_pair_is_log_tiny():
+    # the positive is opposite, the negative identical: q underflows, pml adds finfo.tiny
+    x = np.array([[1.0, 0.0], [-1.0, 0.0], [1.0, 0.0]])
+    out = check("nt_xent_loss", embeddings=x, labels=np.array([0, 0, 1]), temperature=0.001)
+    assert out > 300
+
+
+def test_contrastive_margin_kinks():
+    # distances exactly on the margins: relu(0) = 0, left out of AvgNonZero's mean, no gradient
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-1.0, 0.0]])
+    check("contrastive_loss", embeddings=x, labels=np.array([0, 0, 1, 1]), pos_margin=np.sqrt(2), neg_margin=2.0)
+    check("contrastive_loss", embeddings=x, labels=np.array([0, 1, 0, 1]), neg_margin=0.0)
+
+
+def test_supcon_anchor_without_positive(rng):
+    x = rng.normal(size=(5, 4))
+    check("supcon_loss", embeddings=x, labels=np.array([0, 0, 1, 2, 3]))
+
+
+@given(
+    st.integers(0, 12), st.integers(1, 4), st.integers(1, 4), st.sampled_from(PAIR_LOSSES),
+    st.integers(0, 2 ** 32 - 1), st.booleans(),
+)
+def test_pair_losses_hypothesis(n, d, classes, name, seed, zero_row):
+    rng = np.random.default_rng(seed)
+    x, y = batch(rng, n, d, classes=classes)
+    if zero_row and n:
+        x[rng.integers(n)] = 0
+    if n > 1 and classes > 1:
+        x[-1] = x[0]  # a duplicate row
+    options = PAIR_OPTIONS[name][seed % len(PAIR_OPTIONS[name])]
+    check(name, embeddings=x, labels=y, **options)
+
+
+# ============================================================================= CLIP
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("logit_scale", [np.log(1 / 0.07), 0.0, 4.6])
+def test_clip_matches_transcription(rng, dtype, logit_scale):
+    img, txt = rng.normal(size=(6, 5)).astype(dtype), rng.normal(size=(6, 5)).astype(dtype)
+    out = check("clip_loss", image_embeddings=img, text_embeddings=txt, logit_scale=logit_scale)
+    assert out.dtype == dtype
+    check("clip_loss", image_embeddings=img, text_embeddings=txt, logit_scale=np.array(logit_scale, dtype))
+
+
+def test_clip_edges(rng):
+    img, txt = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    img[2] = 0
+    check("clip_loss", image_embeddings=img, text_embeddings=txt, logit_scale=np.array(2.0))
+    check("clip_loss", image_embeddings=img[:1], text_embeddings=txt[:1], logit_scale=np.array(2.0))
+    assert np.isnan(LF.clip_loss(np.zeros((0, 3)), np.zeros((0, 3)), 1.0))
+
+
+@given(st.integers(1, 8), st.integers(1, 5), st.floats(-2, 5), st.integers(0, 2 ** 32 - 1))
+def test_clip_hypothesis(n, d, t, seed):
+    rng = np.random.default_rng(seed)
+    check("clip_loss", image_embeddings=rng.normal(size=(n, d)), text_embeddings=rng.normal(size=(n, d)),
+          logit_scale=np.array(t))
+
+
+# ============================================================================= ArcFace, CosFace
+CLASS_OPTIONS = {
+    "arcface_loss": [{}, dict(margin=10.0, scale=8.0), dict(margin=60.0, scale=2.0)],
+    "cosface_loss": [{}, dict(margin=0.1, scale=8.0), dict(margin=0.5, scale=1.0)],
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name, options", [(n, o) for n in CLASS_OPTIONS for o in CLASS_OPTIONS[n]])
+def test_class_losses_match_pml(rng, name, options, dtype):
+    x, y = batch(rng, 7, 5, dtype, classes=4)
+    w = rng.normal(size=(5, 4)).astype(dtype)
+    out = check(name, embeddings=x, labels=y, weight=w, **options)
+    assert out.dtype == dtype
+
+
+@pytest.mark.parametrize("name", list(CLASS_OPTIONS))
+def test_class_losses_edges(rng, name):
+    x, y = batch(rng, 5, 3, classes=3)
+    w = rng.normal(size=(3, 3))
+    x[0] = 0  # zero embedding
+    w[:, 1] = 0  # zero class weight
+    x[2] = -w[:, y[2]] if y[2] != 1 else x[2]  # angle π: past π − m for ArcFace
+    check(name, embeddings=x, labels=y, weight=w, margin=40.0 if name == "arcface_loss" else 0.3)
+    # a float32 weight beside float64 embeddings: pml casts W to the embeddings' dtype
+    g = getattr(LF, f"{name}_backward")(1.0, x, y, w.astype(np.float32))
+    assert g[0].dtype == np.float64 and g[1].dtype == np.float32
+
+
+@given(st.integers(1, 8), st.integers(1, 4), st.integers(1, 4), st.sampled_from(list(CLASS_OPTIONS)),
+       st.integers(0, 2 ** 32 - 1))
+def test_class_losses_hypothesis(n, d, classes, name, seed):
+    rng = np.random.default_rng(seed)
+    x, y = batch(rng, n, d, classes=classes)
+    options = CLASS_OPTIONS[name][seed % 3]
+    check(name, embeddings=x, labels=y, weight=rng.normal(size=(d, classes)), **options)
+
+
+# ============================================================================= as_torch, refused input
+GRADCHECK = {
+    "nt_xent_loss": dict(labels=np.array([0, 0, 1, 1, 2]), temperature=0.5),
+    "supcon_loss": dict(labels=np.array([0, 0, 1, 1, 2]), temperature=0.5),
+    "contrastive_loss": dict(labels=np.array([0, 0, 1, 1, 2]), pos_margin=0.1, neg_margin=1.9),
+    "arcface_loss": dict(labels=np.array([0, 1, 2, 1, 0]), margin=20.0, scale=2.0),
+    "cosface_loss": dict(labels=np.array([0, 1, 2, 1, 0]), scale=2.0),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADCHECK) + ["clip_loss"])
+def test_gradcheck_as_torch(rng, name):
+    if name == "clip_loss":
+        gradcheck_as_torch(name, image_embeddings=rng.normal(size=(4, 3)), text_embeddings=rng.normal(size=(4, 3)),
+                           logit_scale=np.array(0.5))
+        return
+    kwargs = dict(GRADCHECK[name], embeddings=rng.normal(size=(5, 3)))
+    if name in CLASS_OPTIONS:
+        kwargs["weight"] = rng.normal(size=(3, 3))
+    gradcheck_as_torch(name, **kwargs)
+
+
+def test_as_torch_trains(rng):
+    x = torch.tensor(rng.normal(size=(6, 3)), requires_grad=True)
+    loss = lossedu.as_torch(LF.nt_xent_loss)(x, torch.tensor([0, 0, 1, 1, 2, 2]))
+    loss.backward()
+    assert x.grad.shape == (6, 3)
+
+
+BAD_PAIRS = [
+    (dict(embeddings=np.ones(4)), ValueError, "embeddings"),
+    (dict(embeddings=np.ones((4, 2), dtype=np.int64)), TypeError, "embeddings"),
+    (dict(labels=np.zeros((4, 1))), ValueError, "labels"),
+    (dict(labels=np.zeros(3)), ValueError, "labels"),
+    (dict(labels=np.array(["a"] * 4)), TypeError, "labels"),
+    (dict(labels=None), TypeError, "labels"),
+]
+
+
+@pytest.mark.parametrize("name", PAIR_LOSSES)
+@pytest.mark.parametrize("kwargs, error, match", BAD_PAIRS + [(dict(option="x"), TypeError, "option")])
+def test_pair_losses_bad_input(name, kwargs, error, match):
+    args = dict(embeddings=np.ones((4, 2)), labels=np.array([0, 0, 1, 1]))
+    kwargs = dict(kwargs)
+    if "option" in kwargs:
+        kwargs = {"temperature" if name != "contrastive_loss" else "neg_margin": kwargs["option"]}
+        match = "temperature" if name != "contrastive_loss" else "neg_margin"
+    args.update(kwargs)
+    assert_refused(name, error, match, **args)
+
+
+@pytest.mark.parametrize("name", list(CLASS_OPTIONS))
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    BAD_PAIRS[:2] + BAD_PAIRS[3:4] + [
+        (dict(labels=np.zeros(4)), TypeError, "labels"),
+        (dict(labels=np.array([0, 1, 3, 1])), ValueError, "labels"),
+        (dict(labels=np.array([0, -1, 2, 1])), ValueError, "labels"),
+        (dict(weight=np.ones((3, 3))), ValueError, "weight"),
+        (dict(weight=np.ones(2)), ValueError, "weight"),
+        (dict(margin="1"), TypeError, "margin"),
+        (dict(scale=None), TypeError, "scale"),
+    ],
+)
+def test_class_losses_bad_input(name, kwargs, error, match):
+    args = dict(embeddings=np.ones((4, 2)), labels=np.array([0, 0, 1, 2]), weight=np.ones((2, 3)))
+    args.update(kwargs)
+    assert_refused(name, error, match, **args)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [(dict(image_embeddings=np.ones(3)), "image_embeddings"), (dict(text_embeddings=np.ones((2, 3))), "text_embeddings"),
+     (dict(logit_scale=np.ones(2)), "logit_scale"), (dict(logit_scale="1"), "logit_scale")],
+)
+def test_clip_bad_input(kwargs, match):
+    args = dict(image_embeddings=np.ones((3, 2)), text_embeddings=np.ones((3, 2)), logit_scale=1.0)
+    args.update(kwargs)
+    error = TypeError if "logit_scale" in kwargs else ValueError
+    assert_refused("clip_loss", error, match, **args)
+
+
+def test_bad_grad_output():
+    with pytest.raises(ValueError, match="grad_output"):
+        LF.nt_xent_loss_backward(np.ones(2), np.ones((4, 2)), np.array([0, 0, 1, 1]))
