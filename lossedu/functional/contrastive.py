@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import as_float_array, check_grad_output, check_scalar, grad_like, ieee, result_dtype
+from ._core import apply_reduction, as_float_array, check_grad_output, check_scalar, grad_like, ieee, result_dtype
 from .classification import cross_entropy, cross_entropy_backward
 
 __all__ = [
@@ -196,7 +196,7 @@ def nt_xent_loss(embeddings, labels, temperature=0.07):
         return _zero_loss(x)
     *_, pos_logit, neg_logit = _nt_xent_parts(x, y, temperature)
     q = _nt_xent_terms(pos_logit, neg_logit, x.dtype)[3]
-    return np.asarray(np.mean(-np.log(q)), dtype=x.dtype)
+    return apply_reduction(-np.log(q), "mean")
 
 
 @ieee()
@@ -280,7 +280,7 @@ def _avg_non_zero(losses, x):
     kept = losses > 0
     if not kept.any():
         return _zero_loss(x)
-    return np.asarray(np.mean(losses[kept]), dtype=x.dtype)
+    return apply_reduction(losses[kept], "mean")
 
 
 def _avg_non_zero_backward(g, losses):
@@ -396,8 +396,7 @@ def _margin_logits(x, y, w, modify, scale):
 
 def _margin_loss(x, y, w, modify, scale):
     logits = _margin_logits(x, y, w, modify, scale)[0]
-    with ieee():
-        return np.asarray(np.mean(cross_entropy(logits, y, reduction="none")), dtype=x.dtype)
+    return apply_reduction(cross_entropy(logits, y, reduction="none"), "mean")  # nan for no samples
 
 
 def _margin_loss_backward(grad_output, x, y, w, modify, modify_grad, scale):
