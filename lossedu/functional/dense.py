@@ -165,8 +165,8 @@ def _prepare_sigmoid_focal(inputs, targets, alpha, gamma, reduction):
     alpha = check_scalar(alpha, "alpha")
     gamma = check_scalar(gamma, "gamma")
     reduction = check_reduction(reduction, elementwise_mean=False)
-    dtype = result_dtype(x, t)
-    return x.astype(dtype, copy=False), t.astype(dtype, copy=False), alpha, gamma, reduction
+    # No cast: σ(x) is rounded in x's own dtype, as torch computes it, before meeting t.
+    return x, t, alpha, gamma, reduction
 
 
 def _focal_pieces(x, t, alpha, gamma):
@@ -191,7 +191,8 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none")
     """
     x, t, alpha, gamma, reduction = _prepare_sigmoid_focal(inputs, targets, alpha, gamma, reduction)
     _, ce, b, a = _focal_pieces(x, t, alpha, gamma)
-    return apply_reduction(a * (ce * b**gamma), reduction)
+    loss = a * (ce * b**gamma)
+    return apply_reduction(loss.astype(result_dtype(x, t), copy=False), reduction)
 
 
 @ieee()
@@ -202,7 +203,7 @@ def sigmoid_focal_loss_backward(grad_output, inputs, targets, alpha=0.25, gamma=
     torch's pow gradient is 0 for γ = 0 (so b = 0 gives no 0·inf there).
     """
     x, t, alpha, gamma, reduction = _prepare_sigmoid_focal(inputs, targets, alpha, gamma, reduction)
-    g = reduction_backward(grad_output, x.shape, reduction, x.dtype)
+    g = reduction_backward(grad_output, x.shape, reduction, result_dtype(x, t))
     p, ce, b, a = _focal_pieces(x, t, alpha, gamma)
     db = np.zeros_like(b) if gamma == 0 else gamma * b ** (gamma - 1)
     d = (p - t) * b**gamma + ce * (db * -(t - (1 - t)) * (p * (1 - p)))
@@ -466,8 +467,9 @@ def _prepare_lovasz_hinge(input, target):
     if t.ndim != 3 or t.shape[0] != x.shape[0] or t.shape[1:] != x.shape[2:]:
         raise ValueError(f"target must have shape {(x.shape[0],) + x.shape[2:]} for input {x.shape}, got {t.shape}")
     acc = np.float64 if x.dtype == np.float64 else np.float32  # kornia: promote(pred, float32)
-    xf = x.reshape(x.shape[0], -1).astype(acc)
-    signs = 2 * t.reshape(t.shape[0], -1).astype(acc) - 1
+    n = int(np.prod(x.shape[1:]))
+    xf = x.reshape(x.shape[0], n).astype(acc)
+    signs = 2 * t.reshape(t.shape[0], n).astype(acc) - 1
     errors = 1 - xf * signs
     order = _descending_order(errors)
     weights = _jaccard_weights(np.take_along_axis((signs + 1) / 2, order, axis=-1))
@@ -519,9 +521,9 @@ def _prepare_lovasz_softmax(input, target, weight):
                          f" (or any B for a single input), got {t.shape}")
     C = x.shape[1]
     w = _class_weight(weight, C)
-    labels = t.reshape(t.shape[0], -1).astype(np.int64)
+    labels = t.reshape(t.shape[0], t.shape[1] * t.shape[2]).astype(np.int64)
     _check_classes(labels, C)
-    s = _softmax(x.reshape(x.shape[0], C, -1), 1).astype(x.dtype, copy=False)
+    s = _softmax(x.reshape(x.shape[0], C, labels.shape[1]), 1).astype(x.dtype, copy=False)
     fg = _one_hot(labels, C, x.dtype)
     diff = s - fg  # (B, C, N); a single input broadcasts over the targets
     order = _descending_order(np.abs(diff))
