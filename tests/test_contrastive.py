@@ -183,7 +183,8 @@ def test_supcon_anchor_without_positive(rng):
 def test_pair_losses_hypothesis(n, d, classes, name, seed, zero_row, dtype):
     rng = np.random.default_rng(seed)
     x, y = batch(rng, n, d, dtype, classes=classes)
-    if zero_row and n:
+    # (not in float32 contrastive: a zero row sits at distance 1 = neg_margin, a tie cdist's rounding decides)
+    if zero_row and n and not (dtype == np.float32 and name == "contrastive_loss"):
         x[rng.integers(n)] = 0
     if n > 1 and classes > 1:
         x[-1] = x[0]  # a duplicate row

@@ -38,7 +38,10 @@ Matching pytorch-metric-learning at the edges
   zero_loss.
 * Contrastive uses LpDistance (normalised, p = 2, torch.cdist) and two sub-losses, each reduced by
   AvgNonZeroReducer (pairs with loss exactly 0, or nan, are left out of the mean), then added.
-  The distance's gradient at d = 0 (two identical rows) is 0, as cdist's backward gives. Beyond 25
+  The distance's gradient at d = 0 (two identical rows) is 0, as cdist's backward gives. In float32
+  cdist adds the squares in its own vectorised order, so a distance can differ in the last bit: a pair
+  exactly on a margin (a zero row is at distance ‖û‖ = 1 from every other) may then fall on the other
+  side of AvgNonZero's "> 0" and change the count. Beyond 25
   rows torch.cdist switches to the ‖x‖² + ‖y‖² − 2x·y formula: distances then agree to about 1e-15
   absolute (only near-duplicate rows notice).
 * ArcFace: the margin is given in degrees and converted with np.radians; θ = acos(clamp(cos, −1, 1)),
@@ -124,7 +127,10 @@ def _zero_loss(x):
 # ============================================================================= normalise, compare
 def _normalize(x):
     """û = x / c with c = max(‖x‖₂, eps) per row; returns û, ‖x‖ and c (the backward needs both)."""
-    norm = np.sqrt(np.sum(x * x, axis=-1, keepdims=True))
+    # torch's CPU norm of float32 rows accumulates the squares in float64 and rounds once: so do we,
+    # or ‖û‖ (and the distance to a zero row) lands a bit off 1, on the other side of a margin of 1.
+    wide = x.astype(np.float64, copy=False)
+    norm = np.sqrt(np.sum(wide * wide, axis=-1, keepdims=True)).astype(x.dtype)
     c = np.maximum(norm, x.dtype.type(_NORMALIZE_EPS))
     return x / c, norm, c
 
