@@ -153,15 +153,22 @@ def _box_grads(dp, dq, boxes1, boxes2):
 
 # ============================================================================= the geometry
 # Each step of the forward, then the step of the chain rule that undoes it.
-def _inter_union(p, q):
-    """I and U of boxes p and q (torchvision's `_loss_inter_union`)."""
+def _overlap(p, q):
+    """The intersection's width and height, and where the boxes overlap (both strictly positive)."""
     x1, y1, x2, y2 = p
     x1g, y1g, x2g, y2g = q
     # the intersection's corners: the inner of each pair
     xk1, yk1 = np.maximum(x1, x1g), np.maximum(y1, y1g)
     xk2, yk2 = np.minimum(x2, x2g), np.minimum(y2, y2g)
-    overlap = (yk2 > yk1) & (xk2 > xk1)
-    inter = np.where(overlap, (xk2 - xk1) * (yk2 - yk1), 0)  # 0 where the boxes do not overlap
+    return xk2 - xk1, yk2 - yk1, (yk2 > yk1) & (xk2 > xk1)
+
+
+def _inter_union(p, q):
+    """I and U of boxes p and q (torchvision's `_loss_inter_union`)."""
+    x1, y1, x2, y2 = p
+    x1g, y1g, x2g, y2g = q
+    w, h, overlap = _overlap(p, q)
+    inter = np.where(overlap, w * h, 0)  # 0 where the boxes do not overlap (torchvision's mask)
     union = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - inter
     return inter, union
 
@@ -189,11 +196,9 @@ def _inter_union_backward(g_inter, g_union, p, q):
     g_x1g, g_y1g = -g_union * (y2g - y1g), -g_union * (x2g - x1g)
     g_x2g, g_y2g = -g_x1g, -g_y1g
     # I = (xk2 − xk1)(yk2 − yk1) only where the boxes overlap: elsewhere I is a constant 0
-    xk1, yk1 = np.maximum(x1, x1g), np.maximum(y1, y1g)
-    xk2, yk2 = np.minimum(x2, x2g), np.minimum(y2, y2g)
-    overlap = (yk2 > yk1) & (xk2 > xk1)
-    g_w = np.where(overlap, g_inter * (yk2 - yk1), 0)
-    g_h = np.where(overlap, g_inter * (xk2 - xk1), 0)
+    w, h, overlap = _overlap(p, q)
+    g_w = np.where(overlap, g_inter * h, 0)
+    g_h = np.where(overlap, g_inter * w, 0)
     # the intersection's corners came from max (left, top) and min (right, bottom)
     a, b = _max_backward(-g_w, x1, x1g)
     g_x1, g_x1g = g_x1 + a, g_x1g + b
