@@ -545,3 +545,46 @@ def test_refused(name, error, match, kwargs):
     home_kwargs = {HOME_NAMES.get(k, k): to_torch(v) for k, v in kwargs.items()}
     with pytest.raises(Exception):
         HOME[name](**home_kwargs)
+
+
+# ============================================================================= nan, inf and unvalidated options
+def _edge_cases():
+    rng = np.random.default_rng(3)
+    x = logits(rng, (2, 3, 2, 2))
+    t = labels(rng, (2, 2, 2), 3, ignore=0.2)
+    bad = x.copy()
+    bad[0, 1, 0, 0], bad[1, 0, 0, 0] = np.nan, np.inf
+    sat = x.copy()
+    sat[0, 1] = 80.0  # p_c rounds to 1 off the target: (1 − p_c)^γ = inf for γ < 0
+    hinge = logits(rng, (1, 1, 3, 3))
+    hinge[0, 0, 0, 0], hinge[0, 0, 1, 1], hinge[0, 0, 2, 2] = np.nan, np.inf, -np.inf
+    inf_weight = np.array([1.0, np.inf, 1.0])
+    return [
+        # An inf class weight times the zero non-target slices: nan values and gradients, as autograd.
+        ("focal_loss", dict(input=x, target=t, alpha=0.25, weight=inf_weight, reduction="none")),
+        ("focal_loss", dict(input=x, target=t, alpha=0.25, weight=inf_weight, reduction="mean")),
+        ("focal_loss", dict(input=x, target=t, alpha=0.25, gamma=-1.0, reduction="sum")),
+        ("focal_loss", dict(input=sat, target=t, alpha=0.25, gamma=-1.0, reduction="none")),
+        ("focal_loss", dict(input=bad, target=t, alpha=0.25, reduction="none")),
+        ("focal_loss", dict(input=bad, target=t, alpha=None, reduction="mean")),
+        ("focal_loss", dict(input=x, target=t, alpha=1, gamma=np.float64(2))),
+        ("dice_loss", dict(input=bad, target=t)),
+        ("dice_loss", dict(input=bad, target=t, average="macro")),
+        ("dice_loss", dict(input=x, target=t, eps=-1.0)),
+        ("tversky_loss", dict(input=bad, target=t, alpha=0.5, beta=0.5)),
+        ("tversky_loss", dict(input=x, target=t, alpha=-0.5, beta=2.0, eps=0.0)),
+        ("lovasz_softmax_loss", dict(input=bad, target=np.abs(t) % 3)),
+        ("lovasz_hinge_loss", dict(input=bad[:, :1], target=np.abs(t) % 2)),
+        # nan sorts first; relu(nan) = nan passes its gradient (torch's ReLU blocks only ≤ 0).
+        ("lovasz_hinge_loss", dict(input=hinge, target=rng.integers(0, 2, (1, 3, 3)))),
+        ("sigmoid_focal_loss", dict(inputs=np.array([np.nan, np.inf, -np.inf, 1.0]),
+                                    targets=np.array([1.0, 1.0, 0.0, 0.5]))),
+        ("sigmoid_focal_loss", dict(inputs=np.array([30.0, -2, 1.0]), targets=np.array([1.0, 1.0, 0.0]),
+                                    gamma=-0.5)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_edge_cases())))
+def test_nan_inf_and_unvalidated_options(case):
+    name, kwargs = _edge_cases()[case]
+    check(name, **kwargs)

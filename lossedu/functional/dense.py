@@ -229,13 +229,10 @@ def _prepare_focal(input, target, alpha, gamma, reduction, weight, ignore_index)
         onehot = onehot * valid[:, None]
         # The logits of an ignored pixel become 0 first: an overflowing log-probability times 0 is nan.
         x = np.where(valid[:, None], x, np.zeros((), x.dtype))
-    # The class factor α_c·w_c: 1 − α for class 0, α for the others (kornia's convention).
-    factor = np.ones(C, dtype)
-    if alpha is not None:
-        factor = np.asarray([1 - alpha] + [alpha] * (C - 1), dtype=x.dtype).astype(dtype)
-    if w is not None:
-        factor = factor * w.astype(dtype)
-    return x, onehot, valid, gamma, reduction, _per_class(factor, x.ndim), dtype
+    # The class factors: α_c = 1 − α for class 0, α for the others (kornia's convention), and w_c.
+    a = np.ones(C, x.dtype) if alpha is None else np.asarray([1 - alpha] + [alpha] * (C - 1), dtype=x.dtype)
+    w = np.ones(C, x.dtype) if w is None else w
+    return x, onehot, valid, gamma, reduction, _per_class(a, x.ndim), _per_class(w, x.ndim), dtype
 
 
 @ieee()
@@ -249,18 +246,14 @@ def focal_loss(input, target, alpha, gamma=2.0, reduction="none", weight=None, i
 
     Reference: kornia.losses.focal_loss (kornia 0.9.0).
     """
-    x, onehot, valid, gamma, reduction, factor, dtype = _prepare_focal(
+    x, onehot, valid, gamma, reduction, a, w, dtype = _prepare_focal(
         input, target, alpha, gamma, reduction, weight, ignore_index
     )
     lsm = log_softmax(x, axis=1)
-    focal = _modulating_factor(lsm, gamma)
-    loss = factor * (-focal * np.where(onehot == 0, 0, lsm) * onehot)
+    # Every slice is computed, as kornia does: the non-target ones are −(1 − p_c)^γ·0·0 = 0 (nan
+    # only where a factor is inf).
+    loss = w * (a * (-((1 - np.exp(lsm)) ** gamma) * np.where(onehot == 0, 0, lsm) * onehot))
     return apply_reduction(loss.astype(dtype, copy=False), reduction)
-
-
-def _modulating_factor(lsm, gamma):
-    """(1 − p)^γ with p = e^lsm."""
-    return (1 - np.exp(lsm)) ** gamma
 
 
 @ieee()
@@ -268,25 +261,30 @@ def focal_loss_backward(grad_output, input, target, alpha, gamma=2.0, reduction=
                         ignore_index=-100):
     """∂ℓ/∂lsm_c = α_c·w_c·[−(1 − p)^γ + γ·(1 − p)^(γ−1)·p·lsm_c] on the target slice, then log-softmax.
 
-    With ℓ = −(1 − e^l)^γ·l: dℓ/dl = −(1 − p)^γ + γ(1 − p)^(γ−1)·p·l. Where p = 1 exactly kornia
-    detaches the factor, so the second term is 0 there (no 0·inf for γ < 1); γ = 0 drops it too
-    (torch's pow gradient). Through lsm = z − logΣe^z: ∂L/∂z = G − softmax·ΣG. An ignored pixel
-    had its logits replaced by 0: zero gradient.
+    With ℓ = −(1 − e^l)^γ·l: dℓ/dl = −(1 − p)^γ + γ(1 − p)^(γ−1)·p·l. The gradient goes back
+    through kornia's graph one node at a time, so that an inf factor gives nan where autograd
+    does (inf·0 in a non-target slice): ℓ = w·(α·(−f·m·Y)) with m = lsm masked to the target,
+    f = b^γ and b = 1 − e^lsm. Where b = 0 exactly kornia detaches f, so the second term is 0 there
+    (no 0·inf for γ < 1); γ = 0 drops it too (torch's pow gradient). Through lsm = z − logΣe^z:
+    ∂L/∂z = G − softmax·ΣG. An ignored pixel had its logits replaced by 0: zero gradient.
     """
-    x, onehot, valid, gamma, reduction, factor, dtype = _prepare_focal(
+    x, onehot, valid, gamma, reduction, a, w, dtype = _prepare_focal(
         input, target, alpha, gamma, reduction, weight, ignore_index
     )
     g = reduction_backward(grad_output, x.shape, reduction, dtype)
     lsm = log_softmax(x, axis=1)
     p = np.exp(lsm)
     b = 1 - p
-    live = (b != 0) & (gamma != 0)
-    second = np.where(live, gamma * np.where(live, b, 1) ** (gamma - 1) * p * lsm, 0)
-    G = g * factor * onehot * (-(b**gamma) + second)
-    G = np.where(onehot == 0, 0, G)  # masked_fill's gradient: the non-target slices pass nothing
-    dz = G - np.exp(lsm) * np.sum(G, axis=1, keepdims=True)
+    m = np.where(onehot == 0, 0, lsm)
+    g_term = g * w * a  # ∂L/∂(−f·m·Y)
+    g_lsm = np.where(onehot == 0, 0, g_term * onehot * -(b**gamma))  # through m (masked_fill: 0 off target)
+    g_f = -(g_term * onehot * m)
+    live = b != 0  # kornia's `saturated` entries pass nothing to b
+    g_b = np.where(live, g_f * (gamma * np.where(live, b, 1) ** (gamma - 1)), 0) if gamma != 0 else 0 * b
+    G = g_lsm - g_b * p  # b = 1 − e^lsm
+    dz = G - p * np.sum(G, axis=1, keepdims=True)
     if valid is not None:
-        dz = np.where(valid[:, None], dz, 0)
+        dz = np.where(valid[:, None], dz, 0)  # the masked logits: 0 (not nan) at ignored pixels
     return dz.astype(np.asarray(input).dtype, copy=False)
 
 
@@ -505,7 +503,8 @@ def lovasz_hinge_loss_backward(grad_output, input, target):
     x, signs, errors, order, weights = _prepare_lovasz_hinge(input, target)
     g = _batch_mean_upstream(grad_output, x.shape[0], errors.dtype)
     e_sorted = np.take_along_axis(errors, order, axis=-1)
-    d_sorted = np.where(e_sorted > 0, g[:, None] * weights, 0)
+    # torch's ReLU gradient is 0 where relu(e) <= 0: at e = 0, and not at e = nan (which passes).
+    d_sorted = np.where(e_sorted <= 0, 0, g[:, None] * weights)
     return (-signs * _unsort(d_sorted, order)).reshape(x.shape).astype(x.dtype)
 
 
