@@ -61,6 +61,7 @@ import numpy as np
 
 from ._core import (
     apply_reduction,
+    as_float_array,
     check_reduction,
     check_scalar,
     ieee,
@@ -86,15 +87,13 @@ _ASPECT = 4 / (math.pi**2)
 # ============================================================================= the preamble
 def _as_boxes(boxes, name):
     """`boxes` as a float32/float64 array of shape (..., 4) (torchvision's `_upcast_non_float`)."""
-    if boxes is None:
-        raise TypeError(f"{name} must be an array of boxes (..., 4), got None")
-    b = np.asarray(boxes)
-    if b.dtype.kind in "iub" or b.dtype == np.float16:
-        b = b.astype(np.float32)
-    elif b.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name} must be a real array (float32 or float64, ints are converted), got dtype {b.dtype}")
+    b = as_float_array(boxes, name, allow_int=True)  # integers and bool become float32
+    if b.dtype not in (np.float32, np.float64):
+        b = b.astype(np.float32)  # float16 too: torchvision computes it in float32
     if b.ndim == 0 or b.shape[-1] != 4:
-        raise ValueError(f"{name} must have shape (..., 4), boxes as (x1, y1, x2, y2) on the last axis; got {b.shape}")
+        raise ValueError(
+            f"{name} must have shape (..., 4), boxes as (x1, y1, x2, y2) on the last axis; got {b.shape}"
+        )
     return b
 
 
@@ -359,8 +358,6 @@ def _aspect(p, q):
 
 def _aspect_backward(g_v, p, q):
     """(∂p, ∂q) from ∂v: ∂v/∂angle = 8/π²·angle, ∂atan(r)/∂r = 1/(1 + r²), r = w/h."""
-    x1, y1, x2, y2 = p
-    x1g, y1g, x2g, y2g = q
     _, angle = _aspect(p, q)
     g_angle = (g_v * _ASPECT) * (2 * angle)
     grads = []
