@@ -142,6 +142,7 @@ def test_pair_losses_zero_and_duplicate_rows(rng, name):
     x[1] = 0  # a zero embedding: F.normalize's clamp
     x[3] = x[2] * 2  # same direction: distance 0 after normalising
     x[5] = x[4]
+    x[0] *= 1e-13  # a norm under F.normalize's eps = 1e-12: clamped, and the clamp passes no gradient
     check(name, embeddings=x, labels=np.array([0, 0, 1, 1, 0, 2]))
     check(name, embeddings=x, labels=np.array([0, 1, 1, 0, 2, 2]))
 
@@ -162,6 +163,23 @@ def test_nt_xent_hopeless_pair_is_log_tiny():
     x = np.array([[1.0, 0.0], [-1.0, 0.0], [1.0, 0.0]])
     out = check("nt_xent_loss", embeddings=x, labels=np.array([0, 0, 1]), temperature=0.001)
     assert out > 300
+
+
+@pytest.mark.parametrize("name", ["nt_xent_loss", "supcon_loss"])
+def test_reducers_and_zero_losses(name):
+    # τ = 0.001: the negatives' e^{−2000} underflow, so the well-separated pairs' losses are exactly 0.
+    # NT-Xent's MeanReducer averages those zeros in; SupCon's AvgNonZeroReducer leaves them out.
+    x = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]])
+    y = np.array([0, 0, 1, 1])
+    assert check(name, embeddings=x, labels=y, temperature=0.001) == 0
+    # a third class at [−1, 0]: pairs (2, 3) now face a negative as close as their positive, ℓ = log 2;
+    # pairs (0, 1) keep ℓ = 0, and anchor 4 has no positive (SupCon's ℓ = −0/(0 + tiny))
+    x5 = np.vstack([x, [[-1.0, 0.0]]])
+    y5 = np.array([0, 0, 1, 1, 2])
+    out = check(name, embeddings=x5, labels=y5, temperature=0.001)
+    expected = np.log(2) / 2 if name == "nt_xent_loss" else np.log(2)  # mean of [0, 0, log2, log2] vs of [log2, log2]
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    check(name, embeddings=x5, labels=y5, temperature=0.3)
 
 
 def test_contrastive_margin_kinks():
