@@ -49,6 +49,11 @@ Matching pytorch-metric-learning at the edges
   θ > π − m the target logit is cos θ − m·sin m (kept monotonic). The class weights are normalised per
   class (column of `weight`, shape (embedding_size, num_classes)) and cast to the embeddings' dtype,
   as pml's `cast_types` does; their gradient comes back in `weight`'s dtype. MeanReducer over samples.
+* CLIP normalises with F.normalize (the norm clamped at 1e-12), not with x / ‖x‖ as the paper's code
+  does, so a zero row has logits 0 rather than nan. logit_scale is a number t (a float or a 0-d
+  array); the logits are e^t·Î·T̂ᵀ, ∂L/∂t = Σ G∘Z comes back in t's dtype (the embeddings' dtype for
+  a Python float). No pairs: the mean of no cross-entropies, nan.
+* Empty batches: ArcFace and CosFace average no samples (nan); the pair losses have no pair (0).
 * The forward computes logits as pml does, cos + mask·(modified − cos), so the target logit is
   rounded the same way; the gradient through that sum is 1 − 1 + ∂modified/∂cos.
 """
