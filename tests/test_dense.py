@@ -24,7 +24,7 @@ REDUCTIONS = ["none", "mean", "sum"]
 
 # ============================================================================= the homes
 def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
-    """torchvision.ops.sigmoid_focal_loss's formula (torchvision 0.2x), written out in torch."""
+    """torchvision.ops.sigmoid_focal_loss's formula (torchvision ≥ 0.15: a bad reduction raises), in torch."""
     p = torch.sigmoid(inputs)
     ce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
     p_t = p * targets + (1 - p) * (1 - targets)
@@ -35,6 +35,8 @@ def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduc
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
+    if reduction != "none":
+        raise ValueError(f"Invalid Value for arg 'reduction': '{reduction}'")
     return loss
 
 
@@ -495,10 +497,9 @@ X4 = np.zeros((2, 3, 2, 2))
 T3 = np.zeros((2, 2, 2), np.int64)
 
 
-# Refused here, not by the home: torchvision >= 0.15 refuses a bad reduction (our transcription does not
-# check it); kornia compares labels with a float ignore_index, takes a (C, 1) weight in 'micro', and the
+# Refused here, not by the home: kornia compares labels with a float ignore_index, takes a (C, 1) weight in 'micro', and the
 # test cannot hand kornia a string array.
-HOME_ACCEPTS = {("sigmoid_focal_loss", "reduction"), ("focal_loss", "ignore_index"), ("dice_loss", "weight"),
+HOME_ACCEPTS = {("focal_loss", "ignore_index"), ("dice_loss", "weight"),
                 ("lovasz_hinge_loss", "target")}
 
 
@@ -588,3 +589,25 @@ def _edge_cases():
 def test_nan_inf_and_unvalidated_options(case):
     name, kwargs = _edge_cases()[case]
     check(name, **kwargs)
+
+
+# ============================================================================= float16
+@pytest.mark.parametrize("name, kwargs", [
+    ("focal_loss", dict(alpha=0.25, reduction="mean")),
+    ("dice_loss", {}),
+    ("dice_loss", dict(average="macro")),
+    ("tversky_loss", dict(alpha=0.3, beta=0.7)),
+    ("lovasz_softmax_loss", {}),
+])
+def test_float16_within_half_precision(rng, name, kwargs):
+    x = logits(rng, (2, 3, 4, 4), np.float16)
+    t = labels(rng, (2, 4, 4), 3, ignore=0.0 if name == "lovasz_softmax_loss" else 0.1)
+    out, grad = check(name, input=x, target=t, **kwargs)
+    assert out.dtype == grad.dtype == np.float16
+
+
+def test_float16_sigmoid_focal_and_hinge(rng):
+    x = logits(rng, (2, 1, 4, 4), np.float16)
+    check("sigmoid_focal_loss", inputs=x, targets=(rng.uniform(size=x.shape) > 0.5).astype(np.float16),
+          reduction="mean")
+    check("lovasz_hinge_loss", input=x, target=rng.integers(0, 2, (2, 4, 4)))
