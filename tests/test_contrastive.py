@@ -374,3 +374,17 @@ def test_clip_bad_input(kwargs, match):
 def test_bad_grad_output():
     with pytest.raises(ValueError, match="grad_output"):
         LF.nt_xent_loss_backward(np.ones(2), np.ones((4, 2)), np.array([0, 0, 1, 1]))
+
+
+def test_as_torch_clip_float32_with_a_learned_scale(rng):
+    # CLIP learns t: as_torch gives it a gradient in its own dtype, equal to the transcription's
+    img, txt = (torch.tensor(rng.normal(size=(5, 4)), dtype=torch.float32, requires_grad=True) for _ in range(2))
+    t = torch.tensor(2.0, dtype=torch.float32, requires_grad=True)
+    lossedu.as_torch(LF.clip_loss)(img, txt, t).backward()
+    ours = [v.grad.clone() for v in (img, txt, t)]
+    for v in (img, txt, t):
+        v.grad = None
+    clip_reference(img, txt, t).backward()
+    for o, v in zip(ours, (img, txt, t)):
+        assert o.dtype == torch.float32
+        assert_close(o.numpy(), v.grad.numpy(), "clip as_torch float32")
