@@ -241,9 +241,8 @@ def test_ciou_nan_of_two_points_matches():
 
 @pytest.mark.parametrize("name", LOSSES)
 def test_ties_split_the_gradient_in_half(name):
-    # identical boxes: GIoU's gradient through the tied corners is ½ to each box; the two
-    # gradients are then equal and opposite where the formula is antisymmetric (and the
-    # transcription agrees, which is what `compare` asserts)
+    # identical boxes: every corner max/min is tied, and autograd gives each box half (`compare`
+    # asserts our gradient is the transcription's)
     b = np.array([0.0, 0.0, 2.0, 1.0])
     _, (g1, g2) = compare(name, b, b.copy(), grad_output=np.float64(1.0))
     # a box moved by a hair breaks the ties: the tie gradient is the mean of the two one-sided ones
