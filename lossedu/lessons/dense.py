@@ -209,10 +209,16 @@ def optax_dice(logits, target, smooth=1.0):
     return float(np.mean(np.mean(1 - (2 * inter + smooth) / (total + smooth), axis=1)))
 
 
-def keras_dice(logits, target, epsilon=1e-7):
+def keras_dice(logits, target, epsilon=1e-7, foreground_only=False):
     """keras.losses.Dice() (axis=None) on softmax probabilities and one-hot targets: ONE Dice over the
-    whole tensor — every sample and every class pooled — 1 − 2Σ y·p / (Σ y + Σ p + 1e-7)."""
+    whole tensor — every sample and every class pooled — 1 − 2Σ y·p / (Σ y + Σ p + 1e-7).
+
+    `foreground_only=True` passes keras the channels of classes 1, 2, … only (the usual binary use:
+    a sigmoid foreground map against a 0/1 mask), still pooled over the whole batch.
+    """
     x, y = softmax(logits), one_hot(target, logits.shape[1])
+    if foreground_only:
+        x, y = x[:, 1:], y[:, 1:]
     return float(1 - 2 * np.sum(x * y) / (np.sum(y) + np.sum(x) + epsilon))
 
 
@@ -221,6 +227,7 @@ DICE_CONVENTIONS = {
     "kornia macro": lambda z, t: kornia_dice(z, t, "macro"),
     "optax (per sample, smooth = 1)": optax_dice,
     "keras Dice (whole tensor)": keras_dice,
+    "keras Dice (foreground channel)": lambda z, t: keras_dice(z, t, foreground_only=True),
 }
 
 
