@@ -5,6 +5,9 @@ torchvision 0.28's `torchvision/ops/{giou,diou,ciou}_loss.py` and `_utils.py` in
 through autograd: the same operations in the same order (torch.max/min of two tensors for the
 corners, the masked intersection, CIoU's α under no_grad and its `_diou_iou_loss` called
 without eps, the 'mean' of nothing as 0.0 · sum). Every expected number comes from it.
+(torchvision 0.28.0's and 0.29.1's files are identical; loaded from the 0.28.0 wheel with its
+usage logging stubbed, they agreed with lossedu on 300 random, integer-grid and edge batches
+in both dtypes, every reduction and two eps values.)
 """
 import math
 
