@@ -162,15 +162,14 @@ def _cosine_matrix_backward(gs, x, cache):
 
 
 # ============================================================================= NT-Xent
-def _nt_xent_parts(x, y, temperature):
+def _nt_xent_parts(x, pos, neg, temperature):
     """The positive pairs (a, p), their logits and the masked negative logits, row per positive pair."""
     s, cache = _cosine_matrix(x)
-    pos, neg = _pair_masks(y)
     a, p = np.nonzero(pos)
     big = np.finfo(x.dtype).min  # pml masks with float's lowest number, not −inf
     pos_logit = s[a, p][:, None] / temperature
     neg_logit = np.where(neg[a], s[a] / temperature, big)
-    return s, cache, pos, neg, a, p, pos_logit, neg_logit
+    return s, cache, a, p, pos_logit, neg_logit
 
 
 def _nt_xent_terms(pos_logit, neg_logit, dtype):
@@ -205,7 +204,7 @@ def nt_xent_loss(embeddings, labels, temperature=0.07):
     pos, neg = _pair_masks(y)
     if not _has_pairs(pos, neg):
         return _zero_loss(x)
-    *_, pos_logit, neg_logit = _nt_xent_parts(x, y, temperature)
+    *_, pos_logit, neg_logit = _nt_xent_parts(x, pos, neg, temperature)
     q = _nt_xent_terms(pos_logit, neg_logit, x.dtype)[3]
     return apply_reduction(-np.log(q), "mean")
 
@@ -221,7 +220,7 @@ def nt_xent_loss_backward(grad_output, embeddings, labels, temperature=0.07):
     pos, neg = _pair_masks(y)
     if not _has_pairs(pos, neg):
         return np.zeros_like(x)
-    s, cache, pos, neg, a, p, pos_logit, neg_logit = _nt_xent_parts(x, y, temperature)
+    s, cache, a, p, pos_logit, neg_logit = _nt_xent_parts(x, pos, neg, temperature)
     num, e_neg, den, q = _nt_xent_terms(pos_logit, neg_logit, x.dtype)
     gl = -(g / len(a)) / q  # ∂L/∂q for each pair
     g_num = gl * (1 / den - num / (den * den))  # num is in den too
@@ -235,10 +234,9 @@ def nt_xent_loss_backward(grad_output, embeddings, labels, temperature=0.07):
 
 
 # ============================================================================= SupCon
-def _supcon_parts(x, y, temperature):
+def _supcon_parts(x, pos, neg, temperature):
     """Per anchor: ℓ_a = −Σ_p P_ap·(z_ap − lse_a)/(|P(a)| + tiny), z = S/τ − (row max, detached)."""
     s, cache = _cosine_matrix(x)
-    pos, neg = _pair_masks(y)
     z = s / temperature
     z = z - np.max(z, axis=1, keepdims=True)
     keep = pos | neg
@@ -248,7 +246,7 @@ def _supcon_parts(x, y, temperature):
     lse = np.where(keep.any(axis=1, keepdims=True), lse, 0)
     count = np.sum(pos, axis=1).astype(x.dtype) + np.finfo(x.dtype).tiny
     losses = -np.sum(np.where(pos, z - lse, 0), axis=1) / count
-    return cache, pos, keep, zk, lse, count, losses
+    return cache, keep, zk, lse, count, losses
 
 
 @ieee()
@@ -264,7 +262,7 @@ def supcon_loss(embeddings, labels, temperature=0.1):
     pos, neg = _pair_masks(y)
     if not _has_pairs(pos, neg):
         return _zero_loss(x)
-    losses = _supcon_parts(x, y, temperature)[-1]
+    losses = _supcon_parts(x, pos, neg, temperature)[-1]
     return _avg_non_zero(losses, x)
 
 
@@ -278,7 +276,7 @@ def supcon_loss_backward(grad_output, embeddings, labels, temperature=0.1):
     pos, neg = _pair_masks(y)
     if not _has_pairs(pos, neg):
         return np.zeros_like(x)
-    cache, pos, keep, zk, lse, count, losses = _supcon_parts(x, y, temperature)
+    cache, keep, zk, lse, count, losses = _supcon_parts(x, pos, neg, temperature)
     gl = _avg_non_zero_backward(g, losses)[:, None]
     softmax = np.where(keep, np.exp(zk - lse), 0)
     p = pos.astype(x.dtype)
@@ -316,12 +314,12 @@ def _distance_matrix_backward(gd, x, cache):
     return _normalize_backward(np.sum(w, axis=1) - np.sum(w, axis=0), x, norm, c)
 
 
-def _contrastive_parts(x, y, pos_margin, neg_margin):
+def _contrastive_parts(x, pos, neg, pos_margin, neg_margin):
+    """[d_ap − m_pos]₊ over the positive pairs and [m_neg − d_an]₊ over the negative ones (row-major)."""
     d, cache = _distance_matrix(x)
-    pos, neg = _pair_masks(y)
     pos_loss = np.maximum(d[pos] - pos_margin, 0)
     neg_loss = np.maximum(neg_margin - d[neg], 0)
-    return d, cache, pos, neg, pos_loss, neg_loss
+    return d, cache, pos_loss, neg_loss
 
 
 def _prepare_contrastive(embeddings, labels, pos_margin, neg_margin):
@@ -345,7 +343,7 @@ def contrastive_loss(embeddings, labels, pos_margin=0.0, neg_margin=1.0):
     x, y, pos_margin, neg_margin = _prepare_contrastive(embeddings, labels, pos_margin, neg_margin)
     if _no_pairs(y):
         return _zero_loss(x)
-    *_, pos_loss, neg_loss = _contrastive_parts(x, y, pos_margin, neg_margin)
+    *_, pos_loss, neg_loss = _contrastive_parts(x, *_pair_masks(y), pos_margin, neg_margin)
     total = _avg_non_zero(pos_loss, x) + _avg_non_zero(neg_loss, x)
     return np.asarray(total, dtype=x.dtype)
 
@@ -358,7 +356,8 @@ def contrastive_loss_backward(grad_output, embeddings, labels, pos_margin=0.0, n
     g = check_grad_output(grad_output, (), x.dtype)
     if _no_pairs(y):
         return np.zeros_like(x)
-    d, cache, pos, neg, pos_loss, neg_loss = _contrastive_parts(x, y, pos_margin, neg_margin)
+    pos, neg = _pair_masks(y)
+    d, cache, pos_loss, neg_loss = _contrastive_parts(x, pos, neg, pos_margin, neg_margin)
     gd = np.zeros_like(d)
     gd[pos] = _avg_non_zero_backward(g, pos_loss)
     gd[neg] = -_avg_non_zero_backward(g, neg_loss)
