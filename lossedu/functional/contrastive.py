@@ -108,11 +108,9 @@ def _labels(labels, n, *, integer=False):
     return y
 
 
-def _real(value, name, *, positive=False):
-    value = float(check_scalar(value, name))
-    if positive and not value > 0:
-        raise ValueError(f"{name} must be greater than 0, got {value}")
-    return value
+def _real(value, name):
+    """An option as a Python float; like pml, no range is checked (a τ of 0 is not guarded either)."""
+    return float(check_scalar(value, name))
 
 
 def _pair_masks(y):
