@@ -178,6 +178,7 @@ def test_sliding_boxes_slide_along_x():
 def test_markdown_table():
     table = D.markdown_table([("a", {"x": 1.0, "y": 0.123456}), ("b", {"x": 2.0, "y": -1.0})], ["x", "y"], digits=3)
     assert table.data.splitlines() == ["| | x | y |", "|---|---:|---:|", "| a | 1.000 | 0.123 |", "| b | 2.000 | -1.000 |"]
+    assert D.markdown_table([("a", {"x": 0.000123})], ["x"], fmt=".2e").data.splitlines()[-1] == "| a | 1.23e-04 |"
 
 
 # ----------------------------------------------------------------------------- figures and widgets

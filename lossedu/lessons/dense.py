@@ -309,10 +309,12 @@ def box_losses_along(offsets, width=2.0, height=2.0, dy=0.0):
     return {"1 − IoU": (iou_loss, slope), **out}
 
 
-def markdown_table(rows, columns, *, digits=4):
-    """A Markdown table: one row per (label, {column: number}), numbers rounded to `digits` decimals."""
+def markdown_table(rows, columns, *, digits=4, fmt=None):
+    """A Markdown table: one row per (label, {column: number}), numbers rounded to `digits` decimals
+    (or formatted by the format spec `fmt`, e.g. ".2e" for numbers of very different sizes)."""
+    spec = fmt or f".{digits}f"
     head = "| | " + " | ".join(columns) + " |\n|---|" + "---:|" * len(columns) + "\n"
-    body = "".join(f"| {label} | " + " | ".join(f"{values[c]:.{digits}f}" for c in columns) + " |\n"
+    body = "".join(f"| {label} | " + " | ".join(f"{values[c]:{spec}}" for c in columns) + " |\n"
                    for label, values in rows)
     return Markdown(head + body)
 
@@ -443,13 +445,14 @@ def boxes_widget(width=2.0, height=2.0, dy=0.0, at=3.0, *, offsets=_OFFSETS, fig
     fig = Figure(figsize=figsize, layout="constrained")
     ax_box, ax_loss, ax_grad = fig.subplots(1, 3, width_ratios=(1, 1.4, 1.4))
     ax_box.add_patch(Rectangle((-1, -1), 2, 2, fill=False, lw=2, color="k", label="target"))
-    moving = Rectangle((0, 0), 1, 1, alpha=0.35, color="C1", label="prediction")
+    moving = Rectangle((0, 0), 1, 1, alpha=0.35, color="0.45", label="prediction")
     ax_box.add_patch(moving)
     ax_box.set(xlim=(-7, 7), ylim=(-4, 4), aspect="equal", title="the two boxes")
     ax_box.legend(frameon=False, loc="lower center", fontsize=8, ncol=2)
     lines, dots = {}, {}
     for i, name in enumerate(BOX_LOSSES):
-        style = dict(color=f"C{i}", lw=2, ls=":" if name == "1 − IoU" else "-")
+        # DIoU and CIoU coincide for boxes of one aspect ratio: CIoU dashed on top keeps both visible
+        style = dict(color=f"C{i}", lw=2, ls={"1 − IoU": ":", "CIoU": "--"}.get(name, "-"))
         lines[name] = (ax_loss.plot(offsets, offsets, label=name, **style)[0], ax_grad.plot(offsets, offsets, **style)[0])
         dots[name] = ax_loss.plot([at], [0.0], "o", color=f"C{i}", ms=5)[0]
     ax_loss.set(xlabel="offset of the predicted box along x", ylabel="loss", ylim=(0, 2.05))
