@@ -211,7 +211,7 @@ def conventions_table(embeddings, image_ids, class_labels, temperature=0.1):
              classes=LF.nt_xent_loss(embeddings, class_labels, temperature)),
         dict(convention="optax ntxent (transcribed)", negatives="other labels only (the same rule)", default="0.07",
              ids=optax_ntxent(embeddings, image_ids, temperature), classes=optax_ntxent(embeddings, class_labels, temperature)),
-        dict(convention="SimCLR, two views (transcribed)", negatives="every other row, same class or not", default="tuned (0.1 on ImageNet)",
+        dict(convention="SimCLR, two views (transcribed)", negatives="every other row, same class or not", default="a tuned hyperparameter",
              ids=simclr, classes=f"{simclr:.6g} (no labels)"),
         dict(convention="pml SupConLoss = LF.supcon_loss", negatives="every other row; averaged over all positives", default="0.1",
              ids=LF.supcon_loss(embeddings, image_ids, temperature), classes=LF.supcon_loss(embeddings, class_labels, temperature)),
@@ -250,7 +250,7 @@ def temperature_widget(temperature=0.1, similarities=SIMILARITIES, *, figsize=(1
     Both bar axes are sized once for the whole slider range `temperatures`, so a move never rescales them.
     """
     s = np.asarray(similarities, dtype=np.float64)
-    names = ["pos"] + [f"neg {k}" for k in range(1, s.size)]
+    names = [f"pos\n{s[0]:+.1f}"] + [f"neg {k}\n{v:+.1f}" for k, v in enumerate(s[1:], 1)]  # with their cosines
     colours = ["C2"] + ["C3"] * (s.size - 1)
     fig = Figure(figsize=figsize, layout="constrained")
     prob_ax, grad_ax, loss_ax = fig.subplots(1, 3)
@@ -268,7 +268,7 @@ def temperature_widget(temperature=0.1, similarities=SIMILARITIES, *, figsize=(1
     (marker,) = loss_ax.plot([temperature], [loss], "o", color="C0")
     loss_ax.set(xscale="log", xlabel="temperature τ", ylabel="loss −log p_pos", title="the anchor's loss")
     for ax in (prob_ax, grad_ax):
-        ax.tick_params(axis="x", labelrotation=45)
+        ax.tick_params(axis="x", labelsize="small")
     loss_ax.grid(alpha=0.3)
 
     def update(temperature):
