@@ -1,41 +1,57 @@
-"""Speed of lossedu against torch: forward + backward of every loss, side by side, in one process.
+"""Speed of lossedu against each loss's home: forward + backward of every loss, side by side, in one process.
 
     python benchmarks/bench.py [--smoke] [--dtype float32|float64] [--repeats 7] [--threads 1] [LOSS ...]
 
 For each loss, at a realistic size (2^20 elements for elementwise losses, N=4096 × C=100 for class
-losses, CTC with T=200, N=32, C=30, S=40, …): the time of our numpy forward + `_backward` and of torch's
-forward + autograd backward, interleaved (ours, torch, ours, torch, …) so both see the same machine
-state, median of `--repeats`; their ratio; and the peak memory our forward + backward allocates beyond
-the inputs, in multiples of the input's size (tracemalloc sees numpy's allocations). Both run on
-`--threads` threads (default 1: numpy's elementwise code is single-threaded, so this compares the
-implementations, not the thread count). The last column is the ratio against torch on its default
-number of threads (what a learner's torch uses), timed separately after the interleaved runs.
-`--smoke` runs tiny sizes once, to check that it works.
+losses, CTC with T=200, N=32, C=30, S=40, 4 images of 21 classes at 128×128 for segmentation, 2^16 box
+pairs, batches of 1024 embeddings of 256 for metric learning, …): the time of our numpy forward +
+`_backward` and of the home's forward + autograd backward, interleaved (ours, home, ours, home, …) so
+both see the same machine state, median of `--repeats`; their ratio; and the peak memory our forward +
+backward allocates beyond the inputs, in multiples of the input's size (tracemalloc sees numpy's
+allocations). Both run on `--threads` threads (default 1: numpy's elementwise code is single-threaded, so
+this compares the implementations, not the thread count). The last column is the ratio against the home
+on torch's default number of threads (what a learner's torch uses), timed separately after the
+interleaved runs. `--smoke` runs tiny sizes once, to check that it works.
+
+The home (`HOMES`) is torch.nn.functional for Part I and, for Part II, the implementation COURSE.md names:
+kornia's and pytorch-metric-learning's own functions, and for torchvision's losses (torchvision does not
+import beside this torch) and CLIP a short transcription of the home's formula into torch, run by autograd.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import statistics
 import sys
 import time
 import tracemalloc
 
+import kornia
+import kornia.losses
 import numpy as np
+import pytorch_metric_learning
 import torch
 import torch.nn.functional as F
+from pytorch_metric_learning import losses as pml
 
 import lossedu.functional as LF
 
-# (N, C) for class losses, M for elementwise ones; --smoke shrinks them.
-SIZES = {"elements": 2**20, "N": 4096, "C": 100, "D": 256, "T": 200, "CTC_N": 32, "CTC_C": 30, "S": 40}
-SMOKE = {"elements": 64, "N": 8, "C": 5, "D": 4, "T": 12, "CTC_N": 3, "CTC_C": 6, "S": 4}
+# Part I: (N, C) for class losses, M for elementwise ones. Part II: (B, K, H, W) images of K classes,
+# `boxes` box pairs, `batch` embeddings of size D, `classes` ArcFace/CosFace classes. --smoke shrinks them.
+SIZES = {"elements": 2**20, "N": 4096, "C": 100, "D": 256, "T": 200, "CTC_N": 32, "CTC_C": 30, "S": 40,
+         "B": 4, "K": 21, "H": 128, "W": 128, "boxes": 2**16, "batch": 1024, "classes": 1000}
+SMOKE = {"elements": 64, "N": 8, "C": 5, "D": 4, "T": 12, "CTC_N": 3, "CTC_C": 6, "S": 4,
+         "B": 2, "K": 3, "H": 4, "W": 5, "boxes": 8, "batch": 8, "classes": 5}
 
 
+# ============================================================================= the inputs
 def make_inputs(name, s, dtype, rng):
     """numpy keyword arguments for one call of loss `name` at sizes `s`."""
     f = lambda *shape: rng.standard_normal(shape).astype(dtype)  # noqa: E731
     M, N, C, D = s["elements"], s["N"], s["C"], s["D"]
+    B, K, H, W, n = s["B"], s["K"], s["H"], s["W"], s["batch"]
     classes = rng.integers(0, C, size=N)
     if name in ("l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss"):
         target = np.sign(f(M)).astype(dtype) if name == "soft_margin_loss" else f(M)
@@ -76,22 +92,168 @@ def make_inputs(name, s, dtype, rng):
         log_probs = x - np.log(np.exp(x).sum(-1, keepdims=True))
         return {"log_probs": log_probs.astype(dtype), "targets": rng.integers(1, c, size=(n, S)),
                 "input_lengths": np.full(n, T, dtype=np.int64), "target_lengths": rng.integers(S // 2, S + 1, size=n)}
+    # Part II. RetinaNet's use: every anchor × class logit, 1 % positives, summed.
+    if name == "sigmoid_focal_loss":
+        return {"inputs": f(M), "targets": (rng.random(M) < 0.01).astype(dtype), "reduction": "sum"}
+    if name in ("focal_loss", "dice_loss", "tversky_loss", "lovasz_softmax_loss"):
+        options = {"focal_loss": {"alpha": 0.25, "reduction": "mean"}, "tversky_loss": {"alpha": 0.3, "beta": 0.7}}
+        return {"input": f(B, K, H, W), "target": rng.integers(0, K, size=(B, H, W)), **options.get(name, {})}
+    if name == "lovasz_hinge_loss":
+        return {"input": f(B, 1, H, W), "target": rng.integers(0, 2, size=(B, H, W))}
+    if name in ("generalized_box_iou_loss", "distance_box_iou_loss", "complete_box_iou_loss"):
+        # predictions near their matched ground truth (most pairs overlap, some do not), summed as RetinaNet does
+        corner, size = rng.uniform(0, 512, (s["boxes"], 2)), rng.uniform(4, 128, (s["boxes"], 2))
+        truth = np.concatenate([corner, corner + size], axis=1)
+        predicted = truth + 0.3 * np.tile(size, 2) * rng.standard_normal(truth.shape)
+        predicted[:, 2:] = np.maximum(predicted[:, 2:], predicted[:, :2] + 1)
+        return {"boxes1": predicted.astype(dtype), "boxes2": truth.astype(dtype), "reduction": "sum"}
+    if name in ("nt_xent_loss", "supcon_loss", "contrastive_loss"):
+        # NT-Xent as in SimCLR: two views of n/2 images; the others: a labelled batch of C classes
+        labels = np.tile(np.arange(n // 2), 2) if name == "nt_xent_loss" else rng.integers(0, C, size=n)
+        return {"embeddings": f(n, D), "labels": labels}
+    if name == "clip_loss":
+        return {"image_embeddings": f(n, D), "text_embeddings": f(n, D), "logit_scale": np.array(math.log(1 / 0.07), dtype)}
+    if name in ("arcface_loss", "cosface_loss"):
+        return {"embeddings": f(n, D), "labels": rng.integers(0, s["classes"], size=n), "weight": f(D, s["classes"])}
     raise KeyError(name)
 
 
+# ============================================================================= the homes
+def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
+    """torchvision.ops.sigmoid_focal_loss (0.28), its formula in torch."""
+    p = torch.sigmoid(inputs)
+    ce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return _reduce(loss, reduction)
+
+
+def _reduce(loss, reduction):
+    """torchvision's reductions ('mean' of no box is 0)."""
+    if reduction == "mean":
+        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _torchvision_boxes(boxes1, boxes2):
+    """torchvision/ops/_utils.py's `_loss_inter_union` (the masked intersection, the union) and the
+    enclosing box's corners, as its giou/diou losses compute them."""
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xkis1, ykis1, xkis2, ykis2 = torch.max(x1, x1g), torch.max(y1, y1g), torch.min(x2, x2g), torch.min(y2, y2g)
+    intsctk = torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    enclosing = torch.min(x1, x1g), torch.min(y1, y1g), torch.max(x2, x2g), torch.max(y2, y2g)
+    return intsctk, unionk, enclosing
+
+
+def torchvision_generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    """torchvision.ops.generalized_box_iou_loss: 1 − IoU + (area_c − union)/area_c."""
+    intsctk, unionk, (xc1, yc1, xc2, yc2) = _torchvision_boxes(boxes1, boxes2)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = intsctk / (unionk + eps) - ((area_c - unionk) / (area_c + eps))
+    return _reduce(1 - miouk, reduction)
+
+
+def _torchvision_diou_and_iou(boxes1, boxes2, eps=1e-7):
+    """torchvision/ops/diou_loss.py's `_diou_iou_loss`: 1 − IoU + ρ²(centres)/c²(diagonal), and IoU."""
+    intsct, union, (xc1, yc1, xc2, yc2) = _torchvision_boxes(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    (x1, y1, x2, y2), (x1g, y1g, x2g, y2g) = boxes1.unbind(dim=-1), boxes2.unbind(dim=-1)
+    centers_distance_squared = (((x2 + x1) / 2 - (x1g + x2g) / 2) ** 2) + (((y2 + y1) / 2 - (y1g + y2g) / 2) ** 2)
+    return 1 - iou + (centers_distance_squared / diagonal_distance_squared), iou
+
+
+def torchvision_distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    return _reduce(_torchvision_diou_and_iou(boxes1, boxes2, eps)[0], reduction)
+
+
+def torchvision_complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    """torchvision.ops.complete_box_iou_loss: DIoU + α·v, α held constant (no_grad); its IoU at the default eps."""
+    diou_loss, iou = _torchvision_diou_and_iou(boxes1, boxes2)
+    (x1, y1, x2, y2), (x1g, y1g, x2g, y2g) = boxes1.unbind(dim=-1), boxes2.unbind(dim=-1)
+    v = (4 / (torch.pi**2)) * torch.pow(torch.atan((x2g - x1g) / (y2g - y1g)) - torch.atan((x2 - x1) / (y2 - y1)), 2)
+    with torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    return _reduce(diou_loss + alpha * v, reduction)
+
+
+def clip_reference(image_embeddings, text_embeddings, logit_scale):
+    """The CLIP paper's Figure 3 in torch: normalise the rows, logits = e^t·I·Tᵀ, symmetric cross-entropy."""
+    img, txt = F.normalize(image_embeddings, dim=1), F.normalize(text_embeddings, dim=1)
+    logits = torch.exp(logit_scale) * img @ txt.T
+    target = torch.arange(len(img))
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+
+
+def _kornia(fn):
+    """A kornia loss called with our argument names (kornia calls `input` `pred`)."""
+    return lambda input, **kwargs: fn(input, **kwargs)
+
+
+@functools.lru_cache(maxsize=None)
+def _pml_module(cls, **options):
+    """One pytorch-metric-learning module per options, built once (its construction is not timed)."""
+    return cls(**options)
+
+
+def _pml(cls):
+    """A pytorch-metric-learning pair loss as a function: (embeddings, labels, **options) → loss."""
+    return lambda embeddings, labels, **options: _pml_module(cls, **options)(embeddings, labels)
+
+
+def _pml_classifier(cls):
+    """ArcFaceLoss/CosFaceLoss with our `weight` as the module's W (so autograd reaches it)."""
+    def loss(embeddings, labels, weight, **options):
+        module = _pml_module(cls, embedding_size=weight.shape[0], num_classes=weight.shape[1], **options)
+        return torch.func.functional_call(module, {"W": weight}, (embeddings, labels))
+    return loss
+
+
+KORNIA = f"kornia {kornia.__version__}"
+PML = f"pytorch-metric-learning {pytorch_metric_learning.__version__}"
+TORCHVISION = "torchvision 0.28 (transcribed)"
+#: name → (the home, in words; the home as a function of our arguments, as torch tensors).
+HOMES = {name: (f"torch {torch.__version__}", getattr(F, name)) for name in LF.TORCH_LOSSES} | {
+    "sigmoid_focal_loss": (TORCHVISION, torchvision_sigmoid_focal_loss),
+    "focal_loss": (KORNIA, _kornia(kornia.losses.focal_loss)),
+    "dice_loss": (KORNIA, _kornia(kornia.losses.dice_loss)),
+    "tversky_loss": (KORNIA, _kornia(kornia.losses.tversky_loss)),
+    "lovasz_hinge_loss": (KORNIA, _kornia(kornia.losses.lovasz_hinge_loss)),
+    "lovasz_softmax_loss": (KORNIA, _kornia(kornia.losses.lovasz_softmax_loss)),
+    "generalized_box_iou_loss": (TORCHVISION, torchvision_generalized_box_iou_loss),
+    "distance_box_iou_loss": (TORCHVISION, torchvision_distance_box_iou_loss),
+    "complete_box_iou_loss": (TORCHVISION, torchvision_complete_box_iou_loss),
+    "nt_xent_loss": (PML, _pml(pml.NTXentLoss)),
+    "clip_loss": ("CLIP (transcribed)", clip_reference),
+    "supcon_loss": (PML, _pml(pml.SupConLoss)),
+    "contrastive_loss": (PML, _pml(pml.ContrastiveLoss)),
+    "arcface_loss": (PML, _pml_classifier(pml.ArcFaceLoss)),
+    "cosface_loss": (PML, _pml_classifier(pml.CosFaceLoss)),
+}
+
+
+# ============================================================================= timing
 def input_bytes(args):
     return sum(v.nbytes for v in args.values() if isinstance(v, np.ndarray) and v.dtype.kind == "f")
 
 
 def ours(name, args):
+    """Our value and the gradients of GRADIENT_OF[name] (a tuple)."""
     out = getattr(LF, name)(**args)
-    return getattr(LF, f"{name}_backward")(np.ones_like(out), **args)
+    grads = getattr(LF, f"{name}_backward")(np.ones_like(out), **args)
+    return out, grads if isinstance(grads, tuple) else (grads,)
 
 
 def theirs(name, targs):
-    wrt = [targs[a] for a in LF.GRADIENT_OF[name]]
-    out = getattr(F, name)(**targs)
-    return torch.autograd.grad(out, wrt, torch.ones_like(out))
+    """The home's value and its autograd gradients of GRADIENT_OF[name]."""
+    out = HOMES[name][1](**targs)
+    return out, torch.autograd.grad(out, [targs[a] for a in LF.GRADIENT_OF[name]], torch.ones_like(out))
 
 
 def torch_args(name, args):
@@ -129,15 +291,15 @@ def bench(name, sizes, dtype, repeats, rng, threads=1, default_threads=1):
     args = make_inputs(name, sizes, dtype, rng)
     targs = torch_args(name, args)
     ours(name, args), theirs(name, targs)  # warm up (and fail early)
-    t_ours, t_torch = [], []
+    t_ours, t_home = [], []
     for _ in range(repeats):
         start = time.perf_counter()
         ours(name, args)
         t_ours.append(time.perf_counter() - start)
         start = time.perf_counter()
         theirs(name, targs)
-        t_torch.append(time.perf_counter() - start)
-    a, b = statistics.median(t_ours), statistics.median(t_torch)
+        t_home.append(time.perf_counter() - start)
+    a, b = statistics.median(t_ours), statistics.median(t_home)
     torch.set_num_threads(default_threads)
     try:
         theirs(name, targs)
@@ -145,40 +307,63 @@ def bench(name, sizes, dtype, repeats, rng, threads=1, default_threads=1):
     finally:
         torch.set_num_threads(threads)
     shape = next(v.shape for v in args.values() if isinstance(v, np.ndarray))
-    return {"loss": name, "shape": "×".join(map(str, shape)), "ours_ms": 1e3 * a, "torch_ms": 1e3 * b,
-            "ratio": a / b, "memory": peak_extra(name, args), "torch_default_ms": 1e3 * b_default,
+    return {"loss": name, "home": HOMES[name][0], "shape": "×".join(map(str, shape)), "ours_ms": 1e3 * a,
+            "home_ms": 1e3 * b, "ratio": a / b, "memory": peak_extra(name, args), "home_default_ms": 1e3 * b_default,
             "ratio_default": a / b_default}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("losses", nargs="*", help="losses to run (default: all 21)")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat: check that it runs")
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
-    default_threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads)
-    names = args.losses or list(LF.LOSSES)
-    sizes, repeats = (SMOKE, 1) if args.smoke else (SIZES, args.repeats)
-    rng = np.random.default_rng(0)
-    rows = []
-    print(f"lossedu vs torch {torch.__version__}, {args.dtype}, {args.threads} thread(s), median of {repeats}; "
-          f"last column: against torch on its default {default_threads} thread(s)")
-    print(f"{'loss':36s} {'shape':>12s} {'ours ms':>9s} {'torch ms':>9s} {'ratio':>6s} {'mem ×in':>8s} "
+def _table(names, reference, column, run, default_threads):
+    """Print one table (Part I or Part II): header, a row per loss as it is timed, summary."""
+    print(reference)
+    print(f"{'loss':36s} {'shape':>12s} {'ours ms':>9s} {column:>9s} {'ratio':>6s} {'mem ×in':>8s} "
           f"{'ratio@' + str(default_threads):>8s}")
+    rows = []
     for name in names:
-        row = bench(name, sizes, np.dtype(args.dtype), repeats, rng, args.threads, default_threads)
+        row = run(name)
         rows.append(row)
-        print(f"{row['loss']:36s} {row['shape']:>12s} {row['ours_ms']:9.2f} {row['torch_ms']:9.2f} "
+        print(f"{row['loss']:36s} {row['shape']:>12s} {row['ours_ms']:9.2f} {row['home_ms']:9.2f} "
               f"{row['ratio']:6.2f} {row['memory']:8.1f} {row['ratio_default']:8.2f}", flush=True)
     ratios = [r["ratio"] for r in rows]
     print(f"median ratio {statistics.median(ratios):.2f}, worst {max(ratios):.2f} "
           f"({rows[int(np.argmax(ratios))]['loss']}); goal: median ≤ 1.5, none > 3")
     defaults = [r["ratio_default"] for r in rows]
-    print(f"against torch on {default_threads} thread(s): median {statistics.median(defaults):.2f}, "
+    print(f"against the {column.split()[0]} on {default_threads} thread(s): median {statistics.median(defaults):.2f}, "
           f"worst {max(defaults):.2f} ({rows[int(np.argmax(defaults))]['loss']})")
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("losses", nargs="*", help=f"losses to run (default: all {len(LF.LOSSES)})")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat: check that it runs")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.losses if n not in HOMES]
+    if unknown:
+        parser.error(f"unknown loss(es) {', '.join(unknown)}; choose among {', '.join(HOMES)}")
+    default_threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    names = args.losses or list(LF.LOSSES)
+    sizes, repeats = (SMOKE, 1) if args.smoke else (SIZES, args.repeats)
+    rng = np.random.default_rng(0)
+    run = lambda name: bench(name, sizes, np.dtype(args.dtype), repeats, rng, args.threads, default_threads)  # noqa: E731
+    setting = (f"{args.dtype}, {args.threads} thread(s), median of {repeats}; last column: against the same "
+               f"on torch's default {default_threads} thread(s)")
+    rows = []
+    part_1 = [n for n in names if n in LF.TORCH_LOSSES]
+    if part_1:
+        rows += _table(part_1, f"lossedu vs torch {torch.__version__}, {setting}", "torch ms", run, default_threads)
+    part_2 = [n for n in names if n not in LF.TORCH_LOSSES]
+    if part_2:
+        homes = {}
+        for n in part_2:
+            homes.setdefault(HOMES[n][0], []).append(n)
+        reference = "; ".join(f"{home}: {', '.join(losses)}" for home, losses in homes.items())
+        print("\n" if part_1 else "", end="")
+        rows += _table(part_2, f"Part II, lossedu vs each loss's home (on torch {torch.__version__}) — {reference}; "
+                       f"{setting}", "home ms", run, default_threads)
     return rows
 
 
