@@ -394,3 +394,19 @@ def test_as_torch_clip_float32_with_a_learned_scale(rng):
     for o, v in zip(ours, (img, txt, t)):
         assert o.dtype == torch.float32
         assert_close(o.numpy(), v.grad.numpy(), "clip as_torch float32")
+
+
+@pytest.mark.parametrize("name", PAIR_LOSSES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pair_losses_at_extreme_scales(rng, name, dtype):
+    # |x| past 1e19 (float32) / 1e154 (float64): x² overflows, ‖x‖ = inf and û = 0, as in torch, except
+    # a row of one number, whose norm is |x|; inf rows make every loss nan, which AvgNonZero drops (zero_loss)
+    for scale in (1e-20, 1e25 if dtype == np.float32 else 1e160, np.inf):
+        for d in (1, 3):
+            x, y = batch(rng, 7, d, dtype)
+            x = (x * scale).astype(dtype)
+            # one number per row: û = ±1 is flat, the exact gradient is 0 and both sides return the
+            # rounding of g/c − g·û/c, about ε·|∂L/∂û|/‖x‖ with |∂L/∂û| ≲ 2/τ < 30
+            norms = np.abs(x[np.isfinite(x) & (x != 0)].astype(np.float64))
+            atol = 16 * np.finfo(dtype).eps * 30 / norms.min(initial=np.inf) if d == 1 else None
+            check(name, embeddings=x, labels=y, atol=atol)

@@ -63,6 +63,7 @@ import numpy as np
 
 from ._core import apply_reduction, as_float_array, check_grad_output, check_scalar, grad_like, ieee, result_dtype
 from .classification import cross_entropy, cross_entropy_backward
+from .embedding import _vector_norm, _vector_norm_backward
 
 __all__ = [
     "nt_xent_loss",
@@ -129,22 +130,22 @@ def _zero_loss(x):
 
 # ============================================================================= normalise, compare
 def _normalize(x):
-    """û = x / c with c = max(‖x‖₂, eps) per row; returns û, ‖x‖ and c (the backward needs both)."""
-    # torch's CPU norm of float32 rows accumulates the squares in float64 and rounds once: so do we,
-    # or ‖û‖ (and the distance to a zero row) lands a bit off 1, on the other side of a margin of 1.
-    wide = x.astype(np.float64, copy=False)
-    norm = np.sqrt(np.sum(wide * wide, axis=-1, keepdims=True)).astype(x.dtype)
+    """û = x / c with c = max(‖x‖₂, eps) per row; returns û, ‖x‖ and c (the backward needs both).
+
+    ‖x‖ is torch's vector norm (`embedding._vector_norm`): squares summed in x's dtype, so past
+    |x| ≈ 1e19 (float32) or 1e154 (float64) ‖x‖ = inf and û = 0, there as here; a row of one
+    number has ‖x‖ = |x| (no square, no overflow).
+    """
+    norm = _vector_norm(x, 2)
     c = np.maximum(norm, x.dtype.type(_NORMALIZE_EPS))
     return x / c, norm, c
 
 
 def _normalize_backward(gu, x, norm, c):
-    """∂L/∂x = g/c − (Σ g·x / c²)·[‖x‖ ≥ eps]·x/‖x‖: the quotient's two paths, the clamp passing its
+    """∂L/∂x = g/c − (Σ g·x / c²)·[‖x‖ ≥ eps]·∂‖x‖/∂x: the quotient's two paths, the clamp passing its
     gradient only where it did not clamp, and ∂‖x‖/∂x = x/‖x‖ taken as 0 at x = 0 (torch's rule)."""
-    gc = -np.sum(gu * x, axis=-1, keepdims=True) / (c * c)
-    with ieee():
-        dnorm = np.where((norm >= c) & (norm > 0), x / norm, 0)
-    return gu / c + gc * dnorm
+    gc = -np.sum(gu * ((x / c) / c), axis=-1, keepdims=True)  # torch's order: x/c² would overflow first
+    return gu / c + _vector_norm_backward(np.where(norm >= c, gc, 0), x, norm, 2)
 
 
 def _cosine_matrix(x):
@@ -275,6 +276,8 @@ def supcon_loss_backward(grad_output, embeddings, labels, temperature=0.1):
     if not _has_pairs(pos, neg):
         return np.zeros_like(x)
     cache, keep, zk, lse, count, losses = _supcon_parts(x, pos, neg, temperature)
+    if not (losses > 0).any():  # pml's zero_loss: a gradient of 0 that never enters the graph
+        return np.zeros_like(x)
     gl = _avg_non_zero_backward(g, losses)[:, None]
     softmax = np.where(keep, np.exp(zk - lse), 0)
     p = pos.astype(x.dtype)
@@ -356,6 +359,8 @@ def contrastive_loss_backward(grad_output, embeddings, labels, pos_margin=0.0, n
         return np.zeros_like(x)
     pos, neg = _pair_masks(y)
     d, cache, pos_loss, neg_loss = _contrastive_parts(x, pos, neg, pos_margin, neg_margin)
+    if not ((pos_loss > 0).any() or (neg_loss > 0).any()):  # two zero_losses: 0, outside the graph
+        return np.zeros_like(x)
     gd = np.zeros_like(d)
     gd[pos] = _avg_non_zero_backward(g, pos_loss)
     gd[neg] = -_avg_non_zero_backward(g, neg_loss)
