@@ -74,8 +74,9 @@ def clip_reference(img, txt, logit_scale):
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
 
-def check(name, rtol=None, atol=None, **kwargs):
-    """Our forward and _backward agree with the home's (upstream gradient 0.75)."""
+def check(name, rtol=None, atol=None, grad_atol=None, **kwargs):
+    """Our forward and _backward agree with the home's (upstream gradient 0.75); `grad_atol`, when
+    given, replaces `atol` for the gradients (whose entries cancel, see the tests that pass it)."""
     ours = getattr(LF, name)(**kwargs)
     theirs, tgrads = home(name, kwargs)
     assert_close(ours, theirs, f"{name} forward", rtol=rtol, atol=atol)
@@ -85,7 +86,7 @@ def check(name, rtol=None, atol=None, **kwargs):
     wrt = [k for k in LF.GRADIENT_OF[name] if isinstance(kwargs.get(k), np.ndarray)]
     assert len(grads) == len(LF.GRADIENT_OF[name])
     for k, g, tg in zip(wrt, grads, tgrads):
-        assert_close(g, tg, f"{name} gradient of {k}", rtol=rtol, atol=atol)
+        assert_close(g, tg, f"{name} gradient of {k}", rtol=rtol, atol=atol if grad_atol is None else grad_atol)
     return ours
 
 
@@ -217,7 +218,7 @@ def test_pair_losses_hypothesis(n, d, classes, name, seed, zero_row, dtype):
         scale = 2 / options.get("temperature", 0.07 if name == "nt_xent_loss" else 0.1)
         scale = 2.0 if name == "contrastive_loss" else scale
         atol = 8 * np.finfo(np.float32).eps * scale / min(1.0, norms[norms > 0].min(initial=1.0))
-    check(name, embeddings=x, labels=y, atol=atol, **options)
+    check(name, embeddings=x, labels=y, grad_atol=atol, **options)
 
 
 # ============================================================================= CLIP
@@ -409,4 +410,4 @@ def test_pair_losses_at_extreme_scales(rng, name, dtype):
             # rounding of g/c − g·û/c, about ε·|∂L/∂û|/‖x‖ with |∂L/∂û| ≲ 2/τ < 30
             norms = np.abs(x[np.isfinite(x) & (x != 0)].astype(np.float64))
             atol = 16 * np.finfo(dtype).eps * 30 / norms.min(initial=np.inf) if d == 1 else None
-            check(name, embeddings=x, labels=y, atol=atol)
+            check(name, embeddings=x, labels=y, grad_atol=atol)
