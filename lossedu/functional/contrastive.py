@@ -26,7 +26,11 @@ Matching pytorch-metric-learning at the edges
 ---------------------------------------------
 * Pairs come from the labels: (i, j) is positive when labels agree and i ≠ j, negative when they differ,
   in row-major order. A batch without a positive pair, or without a negative one, gives pml's
-  `zero_loss`, Σ(x·0): 0 with a zero gradient (and nan when an embedding holds inf or nan).
+  `zero_loss`, Σ(x·0): 0 with a zero gradient (and nan when an embedding holds inf or nan). So does an
+  AvgNonZeroReducer that keeps no loss: its zero gradient never enters the graph (no 0·inf = nan).
+* Norms are torch's vector norm: the squares are summed in the input's dtype, so rows past |x| ≈ 1e19
+  (float32) or 1e154 (float64) have ‖x‖ = inf and û = 0, there as here; a row of one number has
+  ‖x‖ = |x|. The normalisation's backward divides as torch's does, (x/c)/c, never forming c².
 * NT-Xent's denominator holds the positive itself and the anchor's negatives only: the anchor's other
   positives are left out. The shift by the row maximum is detached (no gradient), the masked entries are
   float's most negative number (not −inf), and the log adds the smallest normal number (finfo.tiny), so a
@@ -41,9 +45,9 @@ Matching pytorch-metric-learning at the edges
   The distance's gradient at d = 0 (two identical rows) is 0, as cdist's backward gives. In float32
   cdist adds the squares in its own vectorised order, so a distance can differ in the last bit: a pair
   exactly on a margin (a zero row is at distance ‖û‖ = 1 from every other) may then fall on the other
-  side of AvgNonZero's "> 0" and change the count. Beyond 25
-  rows torch.cdist switches to the ‖x‖² + ‖y‖² − 2x·y formula: distances then agree to about 1e-15
-  absolute (only near-duplicate rows notice).
+  side of AvgNonZero's "> 0" and change the count. Beyond 25 rows torch.cdist switches to the
+  ‖x‖² + ‖y‖² − 2x·y formula: distances then agree to about ε absolute, so only near-duplicate rows
+  notice (in float32, rows within about 1e-3 of each other, whose gradients (x − y)/d then differ).
 * ArcFace: the margin is given in degrees and converted with np.radians; θ = acos(clamp(cos, −1, 1)),
   whose gradient is 0 outside [−1, 1] and infinite at ±1 (acos′), as torch's autograd gives. Past
   θ > π − m the target logit is cos θ − m·sin m (kept monotonic). The class weights are normalised per
