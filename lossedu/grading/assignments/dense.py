@@ -187,6 +187,10 @@ def focal_cases(rng, hidden):
     add("saturated logits: two confident right answers (loss ≈ 0) and two confident wrong ones (loss ≈ α_t·|x|)",
         {"inputs": x, "targets": t, "alpha": 0.25, "gamma": 2.0, "reduction": "none"})
     if not hidden:
+        add("float32 inputs and targets (the reference computes in float32 too)",
+            {"inputs": rng.normal(scale=1.5, size=(3, 4)).astype(np.float32),
+             "targets": (rng.random(size=(3, 4)) < 0.4).astype(np.float32), "alpha": 0.25, "gamma": 2.0,
+             "reduction": "sum"})
         for reduction in REDUCTIONS:
             add(f"empty inputs (0,), reduction={reduction!r} ('mean' of nothing is nan, 'sum' 0)",
                 {"inputs": np.zeros(0), "targets": np.zeros(0), "reduction": reduction})
@@ -253,6 +257,10 @@ def dice_cases(rng, hidden):
          "weight": np.concatenate([[0.0], rng.uniform(0.5, 2.0, size=C - 1)]), "eps": 0.1})
     add("only input and target (the defaults: average='micro', eps=1e-8, weight=None, ignore_index=-100)",
         {"input": rng.normal(scale=1.5, size=(2, 3, 2, 3)), "target": _labels(rng, (2, 2, 3), 3)})
+    if not hidden:
+        add("float32 logits, average='macro' (the reference computes in float32 too)",
+            {"input": rng.normal(scale=1.5, size=(2, 3, 3, 4)).astype(np.float32),
+             "target": _labels(rng, (2, 3, 4), 3), "average": "macro", "eps": 0.1})
     return out
 
 
@@ -304,6 +312,9 @@ def box_cases(rng, hidden):
     add(f"boxes2 (1, 4) broadcast over boxes1 ({n}, 4): its gradient sums over the batch",
         {"boxes1": _boxes(rng, (n, 4)), "boxes2": _boxes(rng, (1, 4)), "reduction": "mean"})
     if not hidden:
+        add("float32 boxes (the reference computes in float32 too)",
+            {"boxes1": _boxes(rng, (5, 4)).astype(np.float32), "boxes2": _boxes(rng, (5, 4)).astype(np.float32),
+             "reduction": "none"})
         for reduction in REDUCTIONS:
             add(f"no boxes (0, 4), reduction={reduction!r} (torchvision's 'mean' of nothing is 0, not nan)",
                 {"boxes1": np.zeros((0, 4)), "boxes2": np.zeros((0, 4)), "reduction": reduction})
@@ -399,17 +410,23 @@ def _box_mistakes(reference, distance):
     return tuple(out)
 
 
+def _float64(case):
+    """Backward cases are made from the float64 forward cases only: a float32 gradient is rounded well
+    beyond the grader's rtol (GIoU's ∂/∂U is a difference of two close terms)."""
+    return all(v.dtype != np.float32 for v in case.args.values() if isinstance(v, np.ndarray))
+
+
 ASSIGNMENT = Assignment(
     name="10_dense_prediction",
     title="Dense prediction: sigmoid focal, Dice, GIoU and DIoU losses",
     parts=(
         *loss_parts("sigmoid_focal_loss", focal_cases, mistakes=FOCAL_MISTAKES, reference=FOCAL.forward,
-                    backward_reference=FOCAL.backward, wrt=("inputs",)),
+                    backward_reference=FOCAL.backward, wrt=("inputs",), keep=_float64),
         *loss_parts("dice_loss", dice_cases, mistakes=DICE_MISTAKES, reference=DICE.forward,
-                    backward_reference=DICE.backward, wrt=("input",)),
+                    backward_reference=DICE.backward, wrt=("input",), keep=_float64),
         *loss_parts("generalized_box_iou_loss", box_cases, mistakes=_box_mistakes(GIOU, False),
-                    reference=GIOU.forward, backward_reference=GIOU.backward, wrt=BOXES),
+                    reference=GIOU.forward, backward_reference=GIOU.backward, wrt=BOXES, keep=_float64),
         *loss_parts("distance_box_iou_loss", box_cases, mistakes=_box_mistakes(DIOU, True),
-                    reference=DIOU.forward, backward_reference=DIOU.backward, wrt=BOXES),
+                    reference=DIOU.forward, backward_reference=DIOU.backward, wrt=BOXES, keep=_float64),
     ),
 )
