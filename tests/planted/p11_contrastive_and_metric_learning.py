@@ -27,7 +27,8 @@ BUGS = [
         "    return np.mean(losses)", ("supcon_loss",), diagnosis="you averaged over every anchor"),
     Bug("contrastive: Hadsell's squared hinges", "contrastive_loss",
         "pos_loss = np.maximum(d[pos] - pos_margin, 0.0)\n    neg_loss = np.maximum(neg_margin - d[neg], 0.0)",
-        "pos_loss = np.maximum(d[pos] - pos_margin, 0.0) ** 2\n    neg_loss = np.maximum(neg_margin - d[neg], 0.0) ** 2",
+        "pos_loss = np.maximum(d[pos] - pos_margin, 0.0) ** 2\n"
+        "    neg_loss = np.maximum(neg_margin - d[neg], 0.0) ** 2",
         ("contrastive_loss",), diagnosis="you squared them"),
     Bug("contrastive: one mean over the positive and negative pairs together", "contrastive_loss",
         "return _mean_non_zero(pos_loss) + _mean_non_zero(neg_loss)",

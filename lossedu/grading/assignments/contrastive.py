@@ -110,7 +110,7 @@ def supcon(embeddings, labels, temperature=0.1, *, unit=True, self_in_denominato
 
 def contrastive(embeddings, labels, pos_margin=0.0, neg_margin=1.0, *, unit=True, swapped=False, squared=False,
                 all_pairs=False, one_mean=False):
-    """pml's ContrastiveLoss: mean_{>0}[d_ap − m_pos]₊ + mean_{>0}[m_neg − d_an]₊ (d between normalised rows)."""
+    """pml's ContrastiveLoss: mean_{>0}[d_ap − m_pos]₊ + mean_{>0}[m_neg − d_an]₊, d between normalised rows."""
     import torch
 
     x = embeddings
@@ -316,7 +316,8 @@ def cosface_cases(rng, hidden):
     for k, opt in enumerate(options):
         if hidden:
             n, d, c = int(rng.integers(3, 9)), int(rng.integers(2, 6)), int(rng.integers(2, 6))
-            opt = {"margin": float(rng.choice([0.1, 0.2, 0.35, 0.5])), "scale": float(rng.choice([1.0, 4.0, 16.0, 64.0]))}
+            opt = {"margin": float(rng.choice([0.1, 0.2, 0.35, 0.5])),
+                   "scale": float(rng.choice([1.0, 4.0, 16.0, 64.0]))}
         else:
             n, d, c = ((6, 3, 4), (5, 4, 3), (8, 2, 5), (4, 5, 2), (7, 3, 3))[k]
         args = {"embeddings": rng.normal(scale=1.0 + k, size=(n, d)), "labels": rng.integers(0, c, size=n),
@@ -338,7 +339,7 @@ def cosface_cases(rng, hidden):
     add("float32 embeddings and weight",
         {"embeddings": rng.normal(size=(5, 3)).astype(np.float32), "labels": rng.integers(0, 3, size=5),
          "weight": _class_weight(rng, 3, 3).astype(np.float32), "margin": 0.35, "scale": 4.0})
-    for case in out:
+    for case in out:  # pml's labels are int64 (and rng.integers' default int is not int64 everywhere)
         case.args["labels"] = np.asarray(case.args["labels"], dtype=np.int64)
     return out
 
