@@ -4,7 +4,7 @@
 
 For each loss, at a realistic size (2^20 elements for elementwise losses, N=4096 × C=100 for class
 losses, CTC with T=200, N=32, C=30, S=40, 4 images of 21 classes at 128×128 for segmentation, 2^16 box
-pairs, batches of 1024 embeddings of 256 for metric learning, …): the time of our numpy forward +
+pairs, batches of 1024 embeddings of 256 for metric learning (256 for NT-Xent), …): the time of our numpy forward +
 `_backward` and of the home's forward + autograd backward, interleaved (ours, home, ours, home, …) so
 both see the same machine state, median of `--repeats`; their ratio; and the peak memory our forward +
 backward allocates beyond the inputs, in multiples of the input's size (tracemalloc sees numpy's
@@ -39,11 +39,13 @@ from pytorch_metric_learning import losses as pml
 import lossedu.functional as LF
 
 # Part I: (N, C) for class losses, M for elementwise ones. Part II: (B, K, H, W) images of K classes,
-# `boxes` box pairs, `batch` embeddings of size D, `classes` ArcFace/CosFace classes. --smoke shrinks them.
+# `boxes` box pairs, `batch` embeddings of size D, `classes` ArcFace/CosFace classes; NT-Xent sees `views`
+# embeddings (SimCLR's two views of views/2 images): pml's NTXentLoss builds a (positive pairs × negative
+# pairs) mask, n³ entries, 69 s and 4 GB per call at n = 1024. --smoke shrinks them.
 SIZES = {"elements": 2**20, "N": 4096, "C": 100, "D": 256, "T": 200, "CTC_N": 32, "CTC_C": 30, "S": 40,
-         "B": 4, "K": 21, "H": 128, "W": 128, "boxes": 2**16, "batch": 1024, "classes": 1000}
+         "B": 4, "K": 21, "H": 128, "W": 128, "boxes": 2**16, "batch": 1024, "views": 256, "classes": 1000}
 SMOKE = {"elements": 64, "N": 8, "C": 5, "D": 4, "T": 12, "CTC_N": 3, "CTC_C": 6, "S": 4,
-         "B": 2, "K": 3, "H": 4, "W": 5, "boxes": 8, "batch": 8, "classes": 5}
+         "B": 2, "K": 3, "H": 4, "W": 5, "boxes": 8, "batch": 8, "views": 8, "classes": 5}
 
 
 # ============================================================================= the inputs
@@ -107,12 +109,14 @@ def make_inputs(name, s, dtype, rng):
         predicted = truth + 0.3 * np.tile(size, 2) * rng.standard_normal(truth.shape)
         predicted[:, 2:] = np.maximum(predicted[:, 2:], predicted[:, :2] + 1)
         return {"boxes1": predicted.astype(dtype), "boxes2": truth.astype(dtype), "reduction": "sum"}
-    if name in ("nt_xent_loss", "supcon_loss", "contrastive_loss"):
-        # NT-Xent as in SimCLR: two views of n/2 images; the others: a labelled batch of C classes
-        labels = np.tile(np.arange(n // 2), 2) if name == "nt_xent_loss" else rng.integers(0, C, size=n)
-        return {"embeddings": f(n, D), "labels": labels}
+    if name == "nt_xent_loss":  # as in SimCLR: two views of each image
+        return {"embeddings": f(s["views"], D), "labels": np.tile(np.arange(s["views"] // 2), 2)}
+    if name in ("supcon_loss", "contrastive_loss"):  # a labelled batch of C classes
+        return {"embeddings": f(n, D), "labels": rng.integers(0, C, size=n)}
     if name == "clip_loss":
-        return {"image_embeddings": f(n, D), "text_embeddings": f(n, D), "logit_scale": np.array(math.log(1 / 0.07), dtype)}
+        # logit_scale at CLIP's initial temperature 0.07
+        return {"image_embeddings": f(n, D), "text_embeddings": f(n, D),
+                "logit_scale": np.array(math.log(1 / 0.07), dtype)}
     if name in ("arcface_loss", "cosface_loss"):
         return {"embeddings": f(n, D), "labels": rng.integers(0, s["classes"], size=n), "weight": f(D, s["classes"])}
     raise KeyError(name)
