@@ -316,9 +316,10 @@ def bench(name, sizes, dtype, repeats, rng, threads=1, default_threads=1):
             "ratio_default": a / b_default}
 
 
-def _table(names, reference, column, run, default_threads):
-    """Print one table (Part I or Part II): header, a row per loss as it is timed, summary."""
-    print(reference)
+def _table(names, header, reference, run, default_threads):
+    """Print one table (Part I against "torch", Part II against each "home"): a row per loss as it is timed."""
+    column = f"{reference} ms"
+    print(header)
     print(f"{'loss':36s} {'shape':>12s} {'ours ms':>9s} {column:>9s} {'ratio':>6s} {'mem ×in':>8s} "
           f"{'ratio@' + str(default_threads):>8s}")
     rows = []
@@ -331,7 +332,8 @@ def _table(names, reference, column, run, default_threads):
     print(f"median ratio {statistics.median(ratios):.2f}, worst {max(ratios):.2f} "
           f"({rows[int(np.argmax(ratios))]['loss']}); goal: median ≤ 1.5, none > 3")
     defaults = [r["ratio_default"] for r in rows]
-    print(f"against the {column.split()[0]} on {default_threads} thread(s): median {statistics.median(defaults):.2f}, "
+    against = "torch" if reference == "torch" else "the home"
+    print(f"against {against} on {default_threads} thread(s): median {statistics.median(defaults):.2f}, "
           f"worst {max(defaults):.2f} ({rows[int(np.argmax(defaults))]['loss']})")
     return rows
 
@@ -358,7 +360,7 @@ def main(argv=None):
     rows = []
     part_1 = [n for n in names if n in LF.TORCH_LOSSES]
     if part_1:
-        rows += _table(part_1, f"lossedu vs torch {torch.__version__}, {setting}", "torch ms", run, default_threads)
+        rows += _table(part_1, f"lossedu vs torch {torch.__version__}, {setting}", "torch", run, default_threads)
     part_2 = [n for n in names if n not in LF.TORCH_LOSSES]
     if part_2:
         homes = {}
@@ -367,7 +369,7 @@ def main(argv=None):
         reference = "; ".join(f"{home}: {', '.join(losses)}" for home, losses in homes.items())
         print("\n" if part_1 else "", end="")
         rows += _table(part_2, f"Part II, lossedu vs each loss's home (on torch {torch.__version__}) — {reference}; "
-                       f"{setting}", "home ms", run, default_threads)
+                       f"{setting}", "home", run, default_threads)
     return rows
 
 
