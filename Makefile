@@ -82,7 +82,7 @@ walkthrough: $(STAMP)
 	$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet playwright
 	$(PY) tools/walkthrough.py $(NOTEBOOKS)
 
-# Speed against torch, every loss at a realistic size (benchmarks/bench.py; BENCH_ARGS="--dtype float64").
+# Speed against the reference (torch for Part I, each loss's home library for Part II), every loss at a realistic size (benchmarks/bench.py; BENCH_ARGS="--dtype float64").
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
