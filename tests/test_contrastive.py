@@ -7,6 +7,7 @@ number comes from running the home on the same arrays.
 """
 
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -134,10 +135,44 @@ def test_pair_losses_degenerate_batches(rng, name, labels):
         assert out == 0 and not np.any(getattr(LF, f"{name}_backward")(1.0, x, y))
 
 
-def test_contrastive_more_than_25_rows(rng):
-    # torch.cdist switches to the matrix-product formula past 25 rows: agreement stays at 1e-9
-    x, y = batch(rng, 30, 4, classes=4)
-    check("contrastive_loss", embeddings=x, labels=y, pos_margin=0.1, neg_margin=1.2)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("options", PAIR_OPTIONS["contrastive_loss"])
+@pytest.mark.parametrize("n, d", [(26, 4), (40, 16), (64, 3)])
+def test_contrastive_more_than_25_rows(rng, n, d, options, dtype):
+    # torch.cdist switches to the matrix-product formula past 25 rows, forward and backward
+    x, y = batch(rng, n, d, dtype, classes=4)
+    atol = None
+    if dtype == np.float32:  # the cancellation of normalised rows, as in test_pair_losses_hypothesis
+        atol = 8 * np.finfo(np.float32).eps * 2.0 / min(1.0, np.linalg.norm(x.astype(np.float64), axis=1).min())
+    check("contrastive_loss", embeddings=x, labels=y, grad_atol=atol, **options)
+
+
+def test_contrastive_more_than_25_rows_edges(rng):
+    # a zero row (away from the margins: it sits at distance 1 from every other row), a tiny row
+    # (F.normalize's clamp), an exactly opposite pair (distance 2), a batch without positives and
+    # a row of inf (nan distances: AvgNonZero drops those pairs, torch's gradient is nan throughout)
+    x, y = batch(rng, 30, 5, classes=3)
+    x[4] = 0
+    x[6] *= 1e-13
+    x[8] = -x[7]
+    check("contrastive_loss", embeddings=x, labels=y, pos_margin=0.3, neg_margin=1.4)
+    check("contrastive_loss", embeddings=x, labels=np.arange(30), neg_margin=1.7)
+    x[2] = np.inf
+    check("contrastive_loss", embeddings=x, labels=y, pos_margin=0.3, neg_margin=1.4)
+
+
+def test_contrastive_memory_is_n_squared_not_n_squared_d(rng):
+    # torch.cdist's matrix-product path never forms the N×N×D differences; neither do we
+    n, d = 200, 64
+    x, y = batch(rng, n, d, classes=10)
+    for f, args in ((LF.contrastive_loss, (x, y)), (LF.contrastive_loss_backward, (1.0, x, y))):
+        tracemalloc.start()
+        try:
+            f(*args)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 32 * n * n * x.itemsize, f"{f.__name__}: peak {peak} bytes, N×N×D is {n * n * d * x.itemsize}"
 
 
 @pytest.mark.parametrize("name", PAIR_LOSSES)

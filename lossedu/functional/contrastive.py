@@ -45,9 +45,11 @@ Matching pytorch-metric-learning at the edges
   The distance's gradient at d = 0 (two identical rows) is 0, as cdist's backward gives. In float32
   cdist adds the squares in its own vectorised order, so a distance can differ in the last bit: a pair
   exactly on a margin (a zero row is at distance ‖û‖ = 1 from every other) may then fall on the other
-  side of AvgNonZero's "> 0" and change the count. Beyond 25 rows torch.cdist switches to the
-  ‖x‖² + ‖y‖² − 2x·y formula: distances then agree to about ε absolute, so only near-duplicate rows
-  notice (in float32, rows within about 1e-3 of each other, whose gradients (x − y)/d then differ).
+  side of AvgNonZero's "> 0" and change the count (float64 too, once rows have more than a few
+  columns). Beyond 25 rows torch.cdist switches to the ‖x‖² + ‖y‖² − 2x·y formula (a matrix
+  product, clamped at 0) and its backward to matrix products; so do we (`_distance_matrix`). That
+  formula is off by about ε absolute, so near-duplicate rows get distances of order √ε, ours and
+  torch's alike but rounded by different BLAS: their gradients (x − y)/d agree only roughly.
 * ArcFace: the margin is given in degrees and converted with np.radians; θ = acos(clamp(cos, −1, 1)),
   whose gradient is 0 outside [−1, 1] and infinite at ±1 (acos′), as torch's autograd gives. Past
   θ > π − m the target logit is cos θ − m·sin m (kept monotonic). The class weights are normalised per
@@ -304,19 +306,55 @@ def _avg_non_zero_backward(g, losses):
 
 
 # ============================================================================= contrastive
+# torch.cdist (p = 2, its default compute_mode) has two regimes: with more than this many rows on
+# either side it uses the matrix product ‖u‖² + ‖v‖² − 2u·v, below it the differences themselves.
+_CDIST_MM_ROWS = 25
+
+
 def _distance_matrix(x):
-    """D_ij = ‖ûᵢ − ûⱼ‖₂ (pml's LpDistance: normalised, p = 2) and what its backward needs."""
+    """D_ij = ‖ûᵢ − ûⱼ‖₂ (pml's LpDistance: normalised, p = 2, torch.cdist) and what its backward needs.
+
+    Up to 25 rows, as cdist: the N×N×D differences, squared and summed (exact, but N·N·D numbers).
+    Beyond, as cdist's `_euclidean_dist`: D² = ‖ûᵢ‖² + ‖ûⱼ‖² − 2·ûᵢ·ûⱼ, one N×N matrix product
+    (N·N numbers), clamped at 0 before the square root, since rounding can make D² of two
+    (near-)equal rows slightly negative. Its absolute error is about ε, so near-duplicate rows get
+    distances of order √ε instead of ~0: the same ones torch gets, which is why we follow its switch.
+    """
     u, norm, c = _normalize(x)
+    d = _cdist_by_mm(u) if len(u) > _CDIST_MM_ROWS else _cdist_by_differences(u)
+    return d, (u, norm, c, d)
+
+
+def _cdist_by_differences(u):
+    """D_ij = √Σ_k (u_ik − u_jk)²: cdist's direct path."""
     diff = u[:, None, :] - u[None, :, :]
-    return np.sqrt(np.sum(diff * diff, axis=-1)), (u, norm, c, diff)
+    return np.sqrt(np.sum(diff * diff, axis=-1))
+
+
+def _cdist_by_mm(u):
+    """D_ij = √max(−2·uᵢ·uⱼ + ‖uᵢ‖² + ‖uⱼ‖², 0): cdist's matrix-product path, summed in its order."""
+    sq = np.sum(u * u, axis=1)
+    return np.sqrt(np.maximum((-2 * u) @ u.T + sq[:, None] + sq[None, :], 0))
 
 
 def _distance_matrix_backward(gd, x, cache):
-    """∂D_ij/∂ûᵢ = (ûᵢ − ûⱼ)/D_ij (0 where D_ij = 0, cdist's rule) and the opposite for ûⱼ."""
-    u, norm, c, diff = cache
-    d = np.sqrt(np.sum(diff * diff, axis=-1))
-    w = np.where(d > 0, gd / np.where(d > 0, d, 1), 0)[..., None] * diff
-    return _normalize_backward(np.sum(w, axis=1) - np.sum(w, axis=0), x, norm, c)
+    """∂L/∂û from G = ∂L/∂D, through cdist(Û, Û) — Û is both of cdist's arguments, so both sides add up.
+
+    With W = G ⊘ D (0 where D = 0: cdist's subgradient for two equal rows; a nan distance stays nan),
+    ∂D_ij/∂ûᵢ = (ûᵢ − ûⱼ)/D_ij gives, as the first argument's gradient, Σⱼ W_ij·(ûᵢ − ûⱼ)
+    = rowsum(W)ᵢ·ûᵢ − (W·Û)ᵢ, and as the second's Σⱼ W_ji·(ûᵢ − ûⱼ) = colsum(W)ᵢ·ûᵢ − (Wᵀ·Û)ᵢ:
+        ∂L/∂Û = (rowsum(W) + colsum(W))·Û − (W + Wᵀ)·Û.
+    Beyond 25 rows torch computes exactly these matrix products (`_euclidean_dist_backward`, no N×N×D
+    array); up to 25 its kernel sums W_ij·(ûᵢ − ûⱼ) pair by pair, and so do we (the same rounding).
+    """
+    u, norm, c, d = cache
+    w = np.where(d == 0, 0, gd / d)
+    if len(u) > _CDIST_MM_ROWS:
+        first = np.sum(w, axis=1)[:, None] * u - w @ u
+        second = np.sum(w, axis=0)[:, None] * u - w.T @ u
+        return _normalize_backward(first + second, x, norm, c)
+    wdiff = w[..., None] * (u[:, None, :] - u[None, :, :])
+    return _normalize_backward(np.sum(wdiff, axis=1) - np.sum(wdiff, axis=0), x, norm, c)
 
 
 def _contrastive_parts(x, pos, neg, pos_margin, neg_margin):
