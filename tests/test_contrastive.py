@@ -349,6 +349,12 @@ def test_gradcheck_as_torch(rng, name):
     gradcheck_as_torch(name, **kwargs)
 
 
+def test_gradcheck_as_torch_more_than_25_rows(rng):
+    # the matrix-product regime's backward, against finite differences (margins away from every distance)
+    gradcheck_as_torch("contrastive_loss", embeddings=rng.normal(size=(27, 3)), labels=rng.integers(0, 3, 27),
+                       pos_margin=0.05, neg_margin=1.9)
+
+
 def test_as_torch_trains(rng):
     x = torch.tensor(rng.normal(size=(6, 3)), requires_grad=True)
     loss = lossedu.as_torch(LF.nt_xent_loss)(x, torch.tensor([0, 0, 1, 1, 2, 2]))
