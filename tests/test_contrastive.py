@@ -137,7 +137,7 @@ def test_pair_losses_degenerate_batches(rng, name, labels):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("options", PAIR_OPTIONS["contrastive_loss"])
-@pytest.mark.parametrize("n, d", [(26, 4), (40, 16), (64, 3)])
+@pytest.mark.parametrize("n, d", [(26, 4), (40, 16), (64, 3), (256, 32)])
 def test_contrastive_more_than_25_rows(rng, n, d, options, dtype):
     # torch.cdist switches to the matrix-product formula past 25 rows, forward and backward
     x, y = batch(rng, n, d, dtype, classes=4)
