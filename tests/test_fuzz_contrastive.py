@@ -1,9 +1,10 @@
 """Random batches for the contrastive losses at every scale, each against its home.
 
 Rows from 1e-20 to past the overflow of x² (float32 1e25, float64 1e160), both dtypes, 2 to 25 rows
-(contrastive_loss: 2 to 60, both of torch.cdist's regimes), 2 to 5 dimensions, labels from 4 classes. The gradients of normalised
-rows cancel (∂L/∂x = (I − ûûᵀ)·∂L/∂û / ‖x‖), so each is compared with an absolute tolerance of the
-size of that cancellation's rounding, 16·ε·|∂L/∂û|/min‖x‖, |∂L/∂û| bounded by the loss's logit scale.
+(contrastive_loss: 2 to 60, both of torch.cdist's regimes), 2 to 5 dimensions, labels from 4
+classes. The gradients of normalised rows cancel (∂L/∂x = (I − ûûᵀ)·∂L/∂û / ‖x‖), so each is
+compared with an absolute tolerance of the size of that cancellation's rounding, 16·ε·|∂L/∂û|/min‖x‖,
+|∂L/∂û| bounded by the loss's logit scale.
 """
 import numpy as np
 import pytest
