@@ -409,7 +409,8 @@ def test_class_losses_bad_input(name, kwargs, error, match):
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [(dict(image_embeddings=np.ones(3)), "image_embeddings"), (dict(text_embeddings=np.ones((2, 3))), "text_embeddings"),
+    [(dict(image_embeddings=np.ones(3)), "image_embeddings"),
+     (dict(text_embeddings=np.ones((2, 3))), "text_embeddings"),
      (dict(logit_scale=np.ones(2)), "logit_scale"), (dict(logit_scale="1"), "logit_scale")],
 )
 def test_clip_bad_input(kwargs, match):
