@@ -318,7 +318,7 @@ def _distance_matrix(x):
     Beyond, as cdist's `_euclidean_dist`: D² = ‖ûᵢ‖² + ‖ûⱼ‖² − 2·ûᵢ·ûⱼ, one N×N matrix product
     (N·N numbers), clamped at 0 before the square root, since rounding can make D² of two
     (near-)equal rows slightly negative. Its absolute error is about ε, so near-duplicate rows get
-    distances of order √ε instead of ~0: the same ones torch gets, which is why we follow its switch.
+    distances of order √ε instead of ~0, in torch as here: which is why we follow its switch.
     """
     u, norm, c = _normalize(x)
     d = _cdist_by_mm(u) if len(u) > _CDIST_MM_ROWS else _cdist_by_differences(u)
@@ -332,7 +332,7 @@ def _cdist_by_differences(u):
 
 
 def _cdist_by_mm(u):
-    """D_ij = √max(−2·uᵢ·uⱼ + ‖uᵢ‖² + ‖uⱼ‖², 0): cdist's matrix-product path, summed in its order."""
+    """D_ij = √max(−2·uᵢ·uⱼ + ‖uᵢ‖² + ‖uⱼ‖², 0): cdist's matrix-product path, its terms in its order."""
     sq = np.sum(u * u, axis=1)
     return np.sqrt(np.maximum((-2 * u) @ u.T + sq[:, None] + sq[None, :], 0))
 
@@ -345,7 +345,7 @@ def _distance_matrix_backward(gd, x, cache):
     = rowsum(W)ᵢ·ûᵢ − (W·Û)ᵢ, and as the second's Σⱼ W_ji·(ûᵢ − ûⱼ) = colsum(W)ᵢ·ûᵢ − (Wᵀ·Û)ᵢ:
         ∂L/∂Û = (rowsum(W) + colsum(W))·Û − (W + Wᵀ)·Û.
     Beyond 25 rows torch computes exactly these matrix products (`_euclidean_dist_backward`, no N×N×D
-    array); up to 25 its kernel sums W_ij·(ûᵢ − ûⱼ) pair by pair, and so do we (the same rounding).
+    array); up to 25 its kernel sums W_ij·(ûᵢ − ûⱼ) pair by pair, and so do we.
     """
     u, norm, c, d = cache
     w = np.where(d == 0, 0, gd / d)
