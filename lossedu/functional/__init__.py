@@ -22,6 +22,9 @@ implementation (its name, signature, defaults and edge rules) named in its docst
                     lovasz_hinge_loss, lovasz_softmax_loss
     boxes           generalized_box_iou_loss, distance_box_iou_loss, complete_box_iou_loss
     contrastive     nt_xent_loss, clip_loss, supcon_loss, contrastive_loss, arcface_loss, cosface_loss
+    scoring         pinball_loss, crps_gaussian, crps_ensemble, log_cosh_loss, brier_score
+    preference      bradley_terry_loss, dpo_loss, simpo_loss, orpo_loss, kto_loss
+    sparse          sparsemax, sparsemax_loss, listnet_loss, poly1_cross_entropy
 """
 from .regression import *  # noqa: F401,F403
 from .likelihood import *  # noqa: F401,F403
@@ -34,6 +37,9 @@ from .ctc import *  # noqa: F401,F403
 from .dense import *  # noqa: F401,F403
 from .boxes import *  # noqa: F401,F403
 from .contrastive import *  # noqa: F401,F403
+from .scoring import *  # noqa: F401,F403
+from .preference import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
 
 #: Part I, the 21 losses of torch.nn.functional: for each, the arguments its `_backward`
 #: differentiates, in the order it returns them.
@@ -81,6 +87,9 @@ PART_II_GRADIENT_OF = {
     "contrastive_loss": ("embeddings",),
     "arcface_loss": ("embeddings", "weight"),
     "cosface_loss": ("embeddings", "weight"),
+    # scoring.py (notebook 12)
+    # preference.py (notebook 13)
+    # sparse.py (notebook 14)
 }
 
 #: Every loss of the package (what `as_torch` and the grader read).
