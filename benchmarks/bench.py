@@ -30,6 +30,7 @@ import tracemalloc
 
 import kornia
 import kornia.losses
+import entmax
 import numpy as np
 import pytorch_metric_learning
 import torch
@@ -119,6 +120,12 @@ def make_inputs(name, s, dtype, rng):
                 "logit_scale": np.array(math.log(1 / 0.07), dtype)}
     if name in ("arcface_loss", "cosface_loss"):
         return {"embeddings": f(n, D), "labels": rng.integers(0, s["classes"], size=n), "weight": f(D, s["classes"])}
+    if name in ("sparsemax", "sparsemax_loss", "poly1_cross_entropy"):  # N samples of C classes
+        hot = np.eye(C, dtype=dtype)[classes]  # poly-1's target: a one-hot distribution
+        return {"sparsemax": {"input": f(N, C)}, "sparsemax_loss": {"input": f(N, C), "target": classes},
+                "poly1_cross_entropy": {"input": f(N, C), "target": hot}}[name]
+    if name == "listnet_loss":  # N lists of C items, graded relevance 0-4
+        return {"scores": f(N, C), "relevance": rng.integers(0, 5, size=(N, C)).astype(dtype)}
     raise KeyError(name)
 
 
@@ -219,6 +226,21 @@ def _pml_classifier(cls):
     return loss
 
 
+def optax_ranking_softmax_loss(scores, relevance):
+    """optax.losses.ranking_softmax_loss (optax/losses/_ranking.py), its formula in torch: the mean
+    over lists of −Σ y·log_softmax(s), a nan mean of nan-free lists replaced by 0 (`_safe_reduce`)."""
+    per_list = -(relevance.to(scores.dtype) * torch.log_softmax(scores, dim=-1)).sum(-1)
+    mean = per_list.mean()
+    return torch.where(mean.isnan() & ~per_list.isnan().any(), torch.zeros_like(mean), mean)
+
+
+def optax_poly_loss_cross_entropy(input, target, epsilon=1.0):
+    """optax.losses.poly_loss_cross_entropy (optax/losses/_classification.py), its formula in torch:
+    −Σ y·log_softmax(x) + ε·Σ y·(1 − softmax(x)), one value per sample."""
+    one_minus_pt = (target * (1 - torch.softmax(input, dim=-1))).sum(-1)
+    return -(target * torch.log_softmax(input, dim=-1)).sum(-1) + epsilon * one_minus_pt
+
+
 KORNIA = f"kornia {kornia.__version__}"
 PML = f"pytorch-metric-learning {pytorch_metric_learning.__version__}"
 TORCHVISION = "torchvision 0.28 (transcribed)"
@@ -239,6 +261,10 @@ HOMES = {name: (f"torch {torch.__version__}", getattr(F, name)) for name in LF.T
     "contrastive_loss": (PML, _pml(pml.ContrastiveLoss)),
     "arcface_loss": (PML, _pml_classifier(pml.ArcFaceLoss)),
     "cosface_loss": (PML, _pml_classifier(pml.CosFaceLoss)),
+    "sparsemax": (f"entmax {entmax.__version__}", lambda input, dim=-1: entmax.sparsemax(input, dim=dim)),
+    "sparsemax_loss": (f"entmax {entmax.__version__}", lambda input, target: entmax.SparsemaxLoss()(input, target)),
+    "listnet_loss": ("optax (transcribed)", optax_ranking_softmax_loss),
+    "poly1_cross_entropy": ("optax (transcribed)", optax_poly_loss_cross_entropy),
 }
 
 

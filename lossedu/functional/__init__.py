@@ -90,6 +90,10 @@ PART_II_GRADIENT_OF = {
     # scoring.py (notebook 12)
     # preference.py (notebook 13)
     # sparse.py (notebook 14)
+    "sparsemax": ("input",),
+    "sparsemax_loss": ("input",),
+    "listnet_loss": ("scores",),
+    "poly1_cross_entropy": ("input",),
 }
 
 #: Every loss of the package (what `as_torch` and the grader read).
