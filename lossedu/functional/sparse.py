@@ -27,7 +27,9 @@ Matching the homes at the edges
   not autograd through the sort: on the entries with p ≠ 0, g − (Σ_{p≠0} g)/k, and 0 elsewhere, where
   k is the support size of the forward's test (the two agree except when rounding makes z − τ = 0).
 * All-equal scores give the uniform 1/C; one class gives p = 1 and a zero gradient; huge scores are
-  fine (the shift by the maximum); a score of −inf gets p = 0.
+  fine (the shift by the maximum); a score of −inf gets p = 0. A slice holding nan or +inf, or only
+  −inf, has an empty support (z − max z is nan or −inf everywhere): entmax's gather then fails with
+  "index −1 out of bounds", and we raise a ValueError naming `input`.
 * SparsemaxLoss's defaults: reduction 'elementwise_mean' (Σ / n), ignore_index = −100, which being
   negative masks nothing, so every target must be a class in [0, C) (entmax's scatter refuses the
   others; we raise a ValueError). No sample: 0 / 0 = nan, with an empty gradient.
@@ -106,6 +108,9 @@ def _sparsemax_last(x):
     c = np.cumsum(srt, axis=-1, dtype=acc).astype(x.dtype) - x.dtype.type(1)
     rho = np.arange(1, x.shape[-1] + 1, dtype=x.dtype)
     k = np.sum(rho * srt > c, axis=-1, keepdims=True)
+    if k.size and k.min() == 0:  # nan, +inf or only −inf: z − max(z) has no number left to project
+        raise ValueError("input must hold a finite score in every slice along dim (no nan or +inf, not only "
+                         "-inf): sparsemax has no support there (entmax's gather fails on it too)")
     tau = np.take_along_axis(c, k - 1, axis=-1) / k.astype(x.dtype)
     return np.maximum(z - tau, 0), k
 
@@ -137,8 +142,8 @@ def sparsemax_backward(grad_output, input, dim=-1):
     on the support g_i − mean_{j∈S} g_j, 0 off it."""
     x = _scores(input, "input")
     d = _dim(dim, x.ndim)
-    g = check_grad_output(grad_output, x.shape, x.dtype)
     p, k = _sparsemax_last(np.moveaxis(x, d, -1))
+    g = check_grad_output(grad_output, x.shape, x.dtype)
     return np.moveaxis(_sparsemax_jvp(np.moveaxis(g, d, -1), p, k), -1, d)
 
 
@@ -182,8 +187,8 @@ def sparsemax_loss(input, target):
 
 @ieee()
 def sparsemax_loss_backward(grad_output, input, target):
-    """∂L/∂z = g·(p − e_y)/n: the Fenchel–Young gradient (the p-derivatives of ½‖p‖² and ⟨p, z⟩ cancel,
-    since p maximises ⟨p, z⟩ − ½‖p‖² over the simplex)."""
+    """∂L/∂z = g·(p − e_y)/n: the Fenchel–Young gradient (the p-derivatives of ½‖p‖² and ⟨p, z⟩
+    cancel, since p maximises ⟨p, z⟩ − ½‖p‖² over the simplex)."""
     x, y = _prepare_sparsemax_loss(input, target)
     g = check_grad_output(grad_output, (), x.dtype)
     p, _ = _sparsemax_last(x)
