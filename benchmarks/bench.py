@@ -126,6 +126,17 @@ def make_inputs(name, s, dtype, rng):
                 "poly1_cross_entropy": {"input": f(N, C), "target": hot}}[name]
     if name == "listnet_loss":  # N lists of C items, graded relevance 0-4
         return {"scores": f(N, C), "relevance": rng.integers(0, 5, size=(N, C)).astype(dtype)}
+    if name in ("bradley_terry_loss", "dpo_loss", "simpo_loss", "orpo_loss", "kto_loss"):
+        # N preference pairs: sequence log-probabilities (negative; ORPO's are per-token averages)
+        lp = lambda: -rng.exponential(1.0, N).astype(dtype)  # noqa: E731
+        return {"bradley_terry_loss": {"chosen_rewards": f(N), "rejected_rewards": f(N)},
+                "dpo_loss": {"chosen_logps": lp(), "rejected_logps": lp(), "ref_chosen_logps": lp(),
+                             "ref_rejected_logps": lp()},
+                "simpo_loss": {"policy_chosen_logps": lp(), "policy_rejected_logps": lp()},
+                "orpo_loss": {"policy_chosen_logps": lp(), "policy_rejected_logps": lp()},
+                "kto_loss": {"policy_chosen_logps": lp(), "policy_rejected_logps": lp(), "policy_KL_logps": lp(),
+                             "reference_chosen_logps": lp(), "reference_rejected_logps": lp(),
+                             "reference_KL_logps": lp()}}[name]
     raise KeyError(name)
 
 
@@ -241,9 +252,58 @@ def optax_poly_loss_cross_entropy(input, target, epsilon=1.0):
     return -(target * torch.log_softmax(input, dim=-1)).sum(-1) + epsilon * one_minus_pt
 
 
+def trl_reward_loss(chosen_rewards, rejected_rewards, margin=None, reduction="mean"):
+    """TRL's RewardTrainer.compute_loss, its formula in torch: −logsigmoid(r_c − r_r [− margin]).mean()."""
+    z = chosen_rewards - rejected_rewards if margin is None else chosen_rewards - rejected_rewards - margin
+    return _reduce(-F.logsigmoid(z), reduction)
+
+
+def trl_dpo_loss(chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, beta=0.1,
+                 label_smoothing=0.0, loss_type="sigmoid", reduction="mean"):
+    """TRL 0.28 DPOTrainer.dpo_loss (trl/trainer/dpo_trainer.py), its formula in torch."""
+    logits = (chosen_logps - rejected_logps) - (ref_chosen_logps - ref_rejected_logps)
+    if loss_type == "sigmoid":
+        losses = -F.logsigmoid(beta * logits) * (1 - label_smoothing) - F.logsigmoid(-beta * logits) * label_smoothing
+    elif loss_type == "hinge":
+        losses = torch.relu(1 - beta * logits)
+    else:
+        losses = (logits - 1 / (2 * beta)) ** 2
+    return _reduce(losses, reduction)
+
+
+def trl_simpo_loss(policy_chosen_logps, policy_rejected_logps, beta=0.1, simpo_gamma=0.5, label_smoothing=0.0,
+                   reduction="mean"):
+    """TRL 0.28 CPOTrainer.cpo_loss, loss_type 'simpo' (trl/trainer/cpo_trainer.py), its formula in torch."""
+    logits = (policy_chosen_logps - policy_rejected_logps) - simpo_gamma / beta
+    losses = -F.logsigmoid(beta * logits) * (1 - label_smoothing) - F.logsigmoid(-beta * logits) * label_smoothing
+    return _reduce(losses, reduction)
+
+
+def trl_orpo_loss(policy_chosen_logps, policy_rejected_logps, beta=0.1, reduction="mean"):
+    """TRL 0.28 ORPOTrainer.odds_ratio_loss (trl/trainer/orpo_trainer.py) in torch, negated (the term minimised)."""
+    log_odds = (policy_chosen_logps - policy_rejected_logps) - (
+        torch.log1p(-torch.exp(policy_chosen_logps)) - torch.log1p(-torch.exp(policy_rejected_logps)))
+    return _reduce(-(beta * F.logsigmoid(log_odds)), reduction)
+
+
+def trl_kto_loss(policy_chosen_logps, policy_rejected_logps, policy_KL_logps, reference_chosen_logps,
+                 reference_rejected_logps, reference_KL_logps, beta=0.1, desirable_weight=1.0,
+                 undesirable_weight=1.0, loss_type="kto", reduction="mean"):
+    """TRL 0.28 KTOTrainer.kto_loss (trl/trainer/kto_trainer.py) in torch, then its nanmean."""
+    kl = (policy_KL_logps - reference_KL_logps).mean().detach().clamp(min=0) if loss_type == "kto" else 0.0
+    chosen = 1 - torch.sigmoid(beta * ((policy_chosen_logps - reference_chosen_logps) - kl))
+    if loss_type == "kto":
+        rejected = 1 - torch.sigmoid(beta * (kl - (policy_rejected_logps - reference_rejected_logps)))
+    else:
+        rejected = torch.sigmoid(beta * (policy_rejected_logps - reference_rejected_logps))
+    losses = torch.cat((desirable_weight * chosen, undesirable_weight * rejected), 0)
+    return losses.nanmean() if reduction == "mean" else _reduce(losses, reduction)
+
+
 KORNIA = f"kornia {kornia.__version__}"
 PML = f"pytorch-metric-learning {pytorch_metric_learning.__version__}"
 TORCHVISION = "torchvision 0.28 (transcribed)"
+TRL = "TRL 0.28 (transcribed)"
 #: name → (the home, in words; the home as a function of our arguments, as torch tensors).
 HOMES = {name: (f"torch {torch.__version__}", getattr(F, name)) for name in LF.TORCH_LOSSES} | {
     "sigmoid_focal_loss": (TORCHVISION, torchvision_sigmoid_focal_loss),
@@ -265,6 +325,11 @@ HOMES = {name: (f"torch {torch.__version__}", getattr(F, name)) for name in LF.T
     "sparsemax_loss": (f"entmax {entmax.__version__}", lambda input, target: entmax.SparsemaxLoss()(input, target)),
     "listnet_loss": ("optax (transcribed)", optax_ranking_softmax_loss),
     "poly1_cross_entropy": ("optax (transcribed)", optax_poly_loss_cross_entropy),
+    "bradley_terry_loss": (TRL, trl_reward_loss),
+    "dpo_loss": (TRL, trl_dpo_loss),
+    "simpo_loss": (TRL, trl_simpo_loss),
+    "orpo_loss": (TRL, trl_orpo_loss),
+    "kto_loss": (TRL, trl_kto_loss),
 }
 
 

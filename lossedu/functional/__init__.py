@@ -89,6 +89,11 @@ PART_II_GRADIENT_OF = {
     "cosface_loss": ("embeddings", "weight"),
     # scoring.py (notebook 12)
     # preference.py (notebook 13)
+    "bradley_terry_loss": ("chosen_rewards", "rejected_rewards"),
+    "dpo_loss": ("chosen_logps", "rejected_logps"),
+    "simpo_loss": ("policy_chosen_logps", "policy_rejected_logps"),
+    "orpo_loss": ("policy_chosen_logps", "policy_rejected_logps"),
+    "kto_loss": ("policy_chosen_logps", "policy_rejected_logps"),
     # sparse.py (notebook 14)
     "sparsemax": ("input",),
     "sparsemax_loss": ("input",),
