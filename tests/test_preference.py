@@ -318,3 +318,17 @@ def test_refused():
     assert_refused("kto_loss", TypeError, "desirable_weight", **kto, desirable_weight=True)
     with pytest.raises(ValueError, match="grad_output"):
         LF.dpo_loss_backward(np.ones(3), **dpo)
+
+
+@pytest.mark.parametrize("loss_type", ["kto", "apo_zero_unpaired"])
+def test_kto_minus_inf_log_probs(loss_type):
+    """An impossible answer saturates σ (loss w or 0, gradient 0); −inf − (−inf) is a nan that 'mean' skips."""
+    inf = np.inf
+    kw = dict(policy_chosen_logps=np.array([-inf, -1.0, -inf]), policy_rejected_logps=np.array([-inf, -2.0]),
+              policy_KL_logps=np.array([-1.0, -3.0]), reference_chosen_logps=np.array([-1.0, -2.0, -inf]),
+              reference_rejected_logps=np.array([-1.0, -inf]), reference_KL_logps=np.array([-2.0, -2.5]),
+              loss_type=loss_type)
+    for reduction in ("none", "mean", "sum"):
+        check("kto_loss", reduction=reduction, **kw)
+    full = LF.kto_loss(**kw, reduction="none")
+    assert full[0] == 1 and np.isnan(full[2]) and np.isfinite(LF.kto_loss(**kw))
