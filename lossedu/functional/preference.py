@@ -133,7 +133,7 @@ def bradley_terry_loss(chosen_rewards, rejected_rewards, margin=None, reduction=
     Matching TRL at the edges: an empty batch with 'mean' is nan (torch's mean of nothing); a
     reward of +inf for the chosen answer gives 0, of −inf gives inf; inf − inf is nan.
     """
-    _, _, z, dtype, reduction = _prepare_bradley_terry(chosen_rewards, rejected_rewards, margin, reduction)
+    _, _, z, _, reduction = _prepare_bradley_terry(chosen_rewards, rejected_rewards, margin, reduction)
     return apply_reduction(-log_sigmoid(z), reduction)
 
 
@@ -346,7 +346,7 @@ def _prepare_kto(policy_chosen_logps, policy_rejected_logps, policy_KL_logps, re
 
 
 def _kto_pieces(zc, zr, kl, beta, loss_type):
-    """The arguments of σ in the chosen and rejected terms, and each term's sign: ℓ = a ± σ(s)."""
+    """s_c, s_r: the arguments of σ in the chosen and the rejected term."""
     if loss_type == "kto":
         return beta * (zc - kl), beta * (kl - zr)
     return beta * zc, beta * zr
@@ -397,8 +397,10 @@ def kto_loss(policy_chosen_logps, policy_rejected_logps, policy_KL_logps, refere
 def kto_loss_backward(grad_output, policy_chosen_logps, policy_rejected_logps, policy_KL_logps,
                       reference_chosen_logps, reference_rejected_logps, reference_KL_logps, beta=0.1,
                       desirable_weight=1.0, undesirable_weight=1.0, loss_type="kto", reduction="mean"):
-    """σ'(s) = σ(s)(1 − σ(s)); 'kto': ∂ℓ_c/∂log π(y_c) = −w_d·β·σ'(s_c), ∂ℓ_r/∂log π(y_r) = +w_u·β·σ'(s_r);
-    'apo_zero_unpaired': the same with ∂ℓ_r/∂log π(y_r) = +w_u·β·σ'(s_r) as well (σ(βz_r) rises with z_r).
+    """∂ℓ_c/∂log π(y_c) = −w_d·β·σ'(s_c) and ∂ℓ_r/∂log π(y_r) = +w_u·β·σ'(s_r), σ'(s) = σ(s)(1 − σ(s)).
+
+    Both loss types give these: in 'kto' ℓ_r = 1 − σ(β(KL − z_r)) (two minus signs), in
+    'apo_zero_unpaired' ℓ_r = σ(βz_r) (none).
 
     The upstream of 'mean' is g/n on the n non-nan losses and 0 on the nan ones (nansum's rule);
     the KL term is a constant. Returns (∂/∂policy_chosen_logps, ∂/∂policy_rejected_logps).
