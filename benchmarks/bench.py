@@ -120,6 +120,15 @@ def make_inputs(name, s, dtype, rng):
                 "logit_scale": np.array(math.log(1 / 0.07), dtype)}
     if name in ("arcface_loss", "cosface_loss"):
         return {"embeddings": f(n, D), "labels": rng.integers(0, s["classes"], size=n), "weight": f(D, s["classes"])}
+    if name in ("pinball_loss", "log_cosh_loss"):  # M forecasts (the 0.9-quantile for pinball)
+        return {"input": f(M), "target": f(M), **({"quantile": 0.9} if name == "pinball_loss" else {})}
+    if name == "crps_gaussian":  # M Gaussian forecasts
+        return {"mu": f(M), "sigma": rng.uniform(0.1, 3, M).astype(dtype), "target": f(M)}
+    if name == "crps_ensemble":  # N forecasts of C/2 members each
+        return {"ensemble": f(N, C // 2), "target": f(N)}
+    if name == "brier_score":  # N samples of C classes: softmax probabilities
+        e = np.exp(rng.standard_normal((N, C)))
+        return {"input": (e / e.sum(1, keepdims=True)).astype(dtype), "target": classes}
     if name in ("sparsemax", "sparsemax_loss", "poly1_cross_entropy"):  # N samples of C classes
         hot = np.eye(C, dtype=dtype)[classes]  # poly-1's target: a one-hot distribution
         return {"sparsemax": {"input": f(N, C)}, "sparsemax_loss": {"input": f(N, C), "target": classes},
@@ -237,6 +246,39 @@ def _pml_classifier(cls):
     return loss
 
 
+def sklearn_pinball_loss(input, target, quantile=0.5, reduction="mean"):
+    """scikit-learn 1.9 mean_pinball_loss (sklearn/metrics/_regression.py), its formula in torch."""
+    diff = target - input
+    sign = (diff >= 0).to(diff.dtype)
+    return _reduce(quantile * sign * diff - (1 - quantile) * (1 - sign) * diff, reduction)
+
+
+def properscoring_crps_gaussian(mu, sigma, target, reduction="mean"):
+    """properscoring 0.1 crps_gaussian, its formula in torch: σ·(z(2Φ(z) − 1) + 2φ(z) − 1/√π)."""
+    z = (target - mu) / sigma
+    pdf = torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    return _reduce(sigma * (z * (2 * torch.special.ndtr(z) - 1) + 2 * pdf - 1 / math.sqrt(math.pi)), reduction)
+
+
+def properscoring_crps_ensemble(ensemble, target, reduction="mean"):
+    """properscoring 0.1 crps_ensemble (its vectorised form) in torch: E|X − y| − ½E|X − X'|."""
+    accuracy = (ensemble - target[..., None]).abs().mean(-1)
+    spread = (ensemble[..., :, None] - ensemble[..., None, :]).abs().mean((-2, -1))
+    return _reduce(accuracy - 0.5 * spread, reduction)
+
+
+def optax_log_cosh(input, target, reduction="mean"):
+    """optax.losses.log_cosh (optax/losses/_regression.py), its formula in torch: logaddexp(d, −d) − log 2."""
+    d = input - target
+    return _reduce(torch.logaddexp(d, -d) - math.log(2.0), reduction)
+
+
+def sklearn_brier_score(input, target, reduction="mean"):
+    """scikit-learn 1.9 brier_score_loss with (n, K) probabilities, in torch: Σ_k (onehot − p)², halved if K ≤ 2."""
+    loss = ((F.one_hot(target, input.shape[1]).to(input.dtype) - input) ** 2).sum(1)
+    return _reduce(0.5 * loss if input.shape[1] < 3 else loss, reduction)
+
+
 def optax_ranking_softmax_loss(scores, relevance):
     """optax.losses.ranking_softmax_loss (optax/losses/_ranking.py), its formula in torch: the mean
     over lists of −Σ y·log_softmax(s), a nan mean of nan-free lists replaced by 0 (`_safe_reduce`)."""
@@ -321,6 +363,11 @@ HOMES = {name: (f"torch {torch.__version__}", getattr(F, name)) for name in LF.T
     "contrastive_loss": (PML, _pml(pml.ContrastiveLoss)),
     "arcface_loss": (PML, _pml_classifier(pml.ArcFaceLoss)),
     "cosface_loss": (PML, _pml_classifier(pml.CosFaceLoss)),
+    "pinball_loss": ("scikit-learn 1.9 (transcribed)", sklearn_pinball_loss),
+    "crps_gaussian": ("properscoring 0.1 (transcribed)", properscoring_crps_gaussian),
+    "crps_ensemble": ("properscoring 0.1 (transcribed)", properscoring_crps_ensemble),
+    "log_cosh_loss": ("optax (transcribed)", optax_log_cosh),
+    "brier_score": ("scikit-learn 1.9 (transcribed)", sklearn_brier_score),
     "sparsemax": (f"entmax {entmax.__version__}", lambda input, dim=-1: entmax.sparsemax(input, dim=dim)),
     "sparsemax_loss": (f"entmax {entmax.__version__}", lambda input, target: entmax.SparsemaxLoss()(input, target)),
     "listnet_loss": ("optax (transcribed)", optax_ranking_softmax_loss),

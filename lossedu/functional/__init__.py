@@ -88,6 +88,11 @@ PART_II_GRADIENT_OF = {
     "arcface_loss": ("embeddings", "weight"),
     "cosface_loss": ("embeddings", "weight"),
     # scoring.py (notebook 12)
+    "pinball_loss": ("input",),
+    "crps_gaussian": ("mu", "sigma"),
+    "crps_ensemble": ("ensemble",),
+    "log_cosh_loss": ("input",),
+    "brier_score": ("input",),
     # preference.py (notebook 13)
     "bradley_terry_loss": ("chosen_rewards", "rejected_rewards"),
     "dpo_loss": ("chosen_logps", "rejected_logps"),
