@@ -155,6 +155,20 @@ def test_sparsemax_threshold_ties_values():
     assert LF.sparsemax_loss(np.array([[3.0, 0.0]]), np.array([0])) == 0  # p = e_y: no loss
 
 
+def test_sparsemax_float32_rounds_as_entmax():
+    """Bit for bit in float32: torch's CPU cumsum adds float32 in float64 (a plain float32 cumsum moves τ
+    by an ulp). And where rounding puts an entry outside the support test (k·z_(k) > c_k fails) but with
+    z − τ > 0, entmax's backward masks by p ≠ 0 (3 entries here) yet divides by k = 2: so do we."""
+    x = (np.random.default_rng(5).standard_normal((8, 3000)) * 1e-3).astype(np.float32)  # a support of ~3000
+    np.testing.assert_array_equal(LF.sparsemax(x), entmax.sparsemax(torch.from_numpy(x)).numpy())
+    row = np.array([-3.3, -1.7, -4.3, 1.9, 1.6, 1.5, 2.3, -4.3, 1.3, -4.6, 1.3], np.float32)
+    assert np.count_nonzero(check("sparsemax", input=row)) == 3
+    t = torch.from_numpy(row).requires_grad_()
+    g = np.arange(11, dtype=np.float32)
+    entmax.sparsemax(t).backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(LF.sparsemax_backward(g, row), t.grad.numpy())
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sparsemax_loss_empty_batch_is_nan(dtype):
     x = np.zeros((0, 3), dtype)
