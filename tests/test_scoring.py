@@ -47,9 +47,10 @@ def torch_crps_gaussian(mu, sigma, target, reduction="mean"):
 
 
 def torch_crps_ensemble(ensemble, target, reduction="mean"):
-    """properscoring 0.1 _crps_ensemble_vectorized: E|X − y| − ½E|X − X'| (autograd's |·|'(0) = 0)."""
-    accuracy = (ensemble - target[..., None]).abs().mean(-1)
-    spread = (ensemble[..., :, None] - ensemble[..., None, :]).abs().mean((-2, -1))
+    """properscoring 0.1 _crps_ensemble_vectorized: E|X − y| − ½E|X − X'| as nan-means over the members
+    (nan members skipped; autograd's |·|'(0) = 0 and nansum's 0 for a nan)."""
+    accuracy = (ensemble - target[..., None]).abs().nanmean(-1)
+    spread = (ensemble[..., :, None] - ensemble[..., None, :]).abs().nanmean((-2, -1))
     return _reduce(accuracy - 0.5 * spread, reduction)
 
 
@@ -294,6 +295,27 @@ def test_ensemble_ties_take_sign_zero():
     # a tied member: sign(1 − y) = 0, one smaller and one larger member: 0 in all
     np.testing.assert_array_equal(g[0, :3], 0.0)
     np.testing.assert_allclose(g[0, 3:], [1 / 5 - 4 / 25, -1 / 5 + 4 / 25], rtol=1e-15)
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice")  # properscoring on a forecast without members
+def test_ensemble_skips_missing_members_as_properscoring_does(rng):
+    e = rng.normal(size=(4, 5))
+    e[0, 1] = e[1, [0, 3]] = np.nan
+    e[2] = np.nan  # no member left: nan
+    e[3, 2] = e[3, 4]  # a tie beside nothing missing
+    y = rng.normal(size=4)
+    for reduction in ("none", "sum"):
+        out, (g,) = check("crps_ensemble", ensemble=e, target=y, reduction=reduction)
+    assert np.isnan(out[2]) if out.ndim else np.isnan(out)
+    np.testing.assert_allclose(LF.crps_ensemble(e[:2], y[:2], "none")[0],
+                               LF.crps_ensemble(np.delete(e[:1], 1, axis=1), y[:1], "none")[0], rtol=1e-15)
+    g = LF.crps_ensemble_backward(np.ones(4), e, y, "none")
+    assert g[0, 1] == g[1, 0] == g[1, 3] == 0
+    np.testing.assert_allclose(g[0, [0, 2, 3, 4]], LF.crps_ensemble_backward(np.ones(1), np.delete(e[:1], 1, axis=1),
+                                                                             y[:1], "none")[0], rtol=1e-15)
+    # an empty ensemble: nan, as properscoring
+    assert np.all(np.isnan(ps.crps_ensemble(np.zeros(2), np.zeros((2, 0)))))
+    assert np.all(np.isnan(LF.crps_ensemble(np.zeros((2, 0)), np.zeros(2), "none")))
 
 
 def test_log_cosh_is_stable_for_large_differences():

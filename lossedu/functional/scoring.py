@@ -38,7 +38,8 @@ Matching the homes at the edges
   taken after a sort, Σ_ij|x_i − x_j| = 2Σ_i (2i − M + 1)·s_i over the sorted members s, in
   O(M log M) like properscoring's numba kernel. At tied members sign(0) = 0 (autograd's |·| at 0):
   the count Σ_j sign(x_k − x_j) is #(smaller) − #(larger). An ensemble of one member is the absolute
-  error |x − y|. properscoring skips nan members; here a nan member makes that score nan.
+  error |x − y|. nan members are skipped, as properscoring does (M counts the others; a
+  forecast without any is nan, so is an empty ensemble), and get a zero gradient.
 - log_cosh: optax's logaddexp(d, −d) − log 2, which never overflows (cosh(800) is inf in float64).
 - brier: (n,) probabilities of class 1 with targets in {0, 1} give (p − y)², scikit-learn's
   halved two-column score; (n, K) with integer targets give the sum of K squared errors, halved
@@ -275,19 +276,34 @@ def crps_ensemble(ensemble, target, reduction="mean"):
     Reference: properscoring `crps_ensemble(observations=target, forecasts=ensemble)`.
     """
     x, y, dtype, reduction = _prepare_ensemble(ensemble, target, reduction)
-    M = x.shape[-1]
     x = x.astype(dtype, copy=False)
-    accuracy = np.mean(np.abs(x - y[..., None]), axis=-1)
-    rank_weights = (2 * np.arange(M) - M + 1).astype(dtype) / dtype.type(M * M) if M else np.zeros(0, dtype)
-    spread = np.sort(x, axis=-1) @ rank_weights
+    missing, count = _members(x)
+    error = np.abs(x - y[..., None])
+    s = np.sort(x, axis=-1)  # nan members sort last
+    rank_weights = 2 * np.arange(x.shape[-1], dtype=dtype) + (1 - count)[..., None]
+    if missing is not None:  # only the members present count (their ranks come first)
+        error = np.where(missing, 0, error)
+        s = np.where(np.arange(x.shape[-1]) < count[..., None], s, 0)
+    accuracy = np.sum(error, axis=-1) / count
+    spread = np.sum(s * rank_weights, axis=-1) / (count * count)
     return apply_reduction((accuracy - spread).astype(dtype, copy=False), reduction)
 
 
+def _members(x):
+    """(missing, count): the nan members properscoring skips (None when there are none) and how
+    many members each forecast has left, in x's dtype (0 when all are missing: the score is 0/0 = nan)."""
+    missing = np.isnan(x)
+    if not missing.any():
+        return None, np.full(x.shape[:-1], x.shape[-1], dtype=x.dtype)
+    return missing, (x.shape[-1] - np.sum(missing, axis=-1)).astype(x.dtype)
+
+
 def _signed_counts(x):
-    """Σ_j sign(x_k − x_j) = #{x_j < x_k} − #{x_j > x_k} along the last axis, ties counting 0.
+    """#{x_j < x_k} + #{x_j ≤ x_k} along the last axis (nan members last, each apart).
 
     After a stable sort, a member at sorted position i whose tie group spans [lo, hi) has lo
-    smaller and M − hi larger members: the count is lo + hi − M.
+    smaller members and hi members at most equal to it: Σ_j sign(x_k − x_j) over the M present
+    members is #smaller − #larger = lo − (M − hi) = lo + hi − M (ties count 0).
     """
     M = x.shape[-1]
     order = np.argsort(x, axis=-1, kind="stable")
@@ -299,7 +315,7 @@ def _signed_counts(x):
     lo = np.maximum.accumulate(np.where(first, position, 0), axis=-1)
     hi = np.minimum.accumulate(np.where(last, position + 1, M)[..., ::-1], axis=-1)[..., ::-1]
     counts = np.empty(x.shape, np.int64)
-    np.put_along_axis(counts, order, lo + hi - M, axis=-1)
+    np.put_along_axis(counts, order, lo + hi, axis=-1)
     return counts
 
 
@@ -308,15 +324,21 @@ def crps_ensemble_backward(grad_output, ensemble, target, reduction="mean"):
     """∂ℓ/∂x_k = sign(x_k − y)/M − (1/M²)·Σ_j sign(x_k − x_j), with sign(0) = 0.
 
     The pair (k, j) appears twice in Σ_ij|x_i − x_j|, which cancels the ½. A member equal to y, or
-    tied with others, gets autograd's |·|′(0) = 0 from those terms.
+    tied with others, gets autograd's |·|′(0) = 0 from those terms. M counts the members present;
+    a missing (nan) member gets 0 (nan when the forecast has no member left, as autograd's).
     """
     x, y, dtype, reduction = _prepare_ensemble(ensemble, target, reduction)
-    M = x.shape[-1]
     g = reduction_backward(grad_output, x.shape[:-1], reduction, dtype)[..., None]
     xd = x.astype(dtype, copy=False)
-    accuracy = torch_sign(xd - y[..., None]) / dtype.type(M)
-    spread = _signed_counts(xd).astype(dtype) / dtype.type(M * M)
-    return (g * (accuracy - spread)).astype(x.dtype, copy=False)
+    missing, count = _members(xd)
+    count = count[..., None]
+    accuracy = torch_sign(xd - y[..., None]) / count
+    spread = (_signed_counts(xd) - count) / (count * count)
+    grad = g * (accuracy - spread)
+    if missing is not None:
+        # 0 for a missing member; 0/0 = nan where none is left (autograd's g/0 through the nan-mean)
+        grad = np.where(missing, 0 / count, grad)
+    return grad.astype(x.dtype, copy=False)
 
 
 # ----------------------------------------------------------------------------- log-cosh
