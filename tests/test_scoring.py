@@ -201,6 +201,9 @@ def test_brier_binary_vector_and_one_column(rng):
         for reduction in REDUCTIONS:
             check("brier_score", input=p, target=t, reduction=reduction)
     t = rng.integers(0, 2, 8)
+    # scikit-learn's other binary labelling, {−1, 1}: −1 is class 0
+    assert LF.brier_score(p, 2 * t - 1) == pytest.approx(brier_score_loss(2 * t - 1, p), rel=1e-12)
+    np.testing.assert_array_equal(LF.brier_score_backward(1.0, p, 2 * t - 1), LF.brier_score_backward(1.0, p, t))
     assert LF.brier_score(p[:, None], t) == pytest.approx(brier_score_loss(t, p[:, None]), rel=1e-12)
     assert LF.brier_score_backward(1.0, p[:, None], t).shape == (8, 1)
     # at 0 and 1 (a sure forecast) the score is finite and the gradient too
@@ -367,6 +370,7 @@ def test_refused_inputs(rng):
     _refused("brier_score", ValueError, "input", input=np.array([0.5, 1.5]), target=np.array([0, 1]))
     _refused("brier_score", ValueError, "input", input=np.ones((2, 2, 2)) / 2, target=np.array([0, 1]))
     _refused("brier_score", ValueError, "target", input=np.array([0.5, 0.2]), target=np.array([0, 2]))
+    _refused("brier_score", ValueError, "target", input=np.array([0.5, 0.2, 0.1]), target=np.array([0, -1, 1]))
     _refused("brier_score", ValueError, "target", input=np.full((2, 3), 1 / 3), target=np.array([0, 3]))
     _refused("brier_score", TypeError, "target", input=np.full((2, 3), 1 / 3), target=np.array([0.0, 1.0]))
     _refused("brier_score", ValueError, "target", input=np.full((2, 3), 1 / 3), target=np.array([0]))

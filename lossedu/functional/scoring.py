@@ -379,10 +379,11 @@ def _prepare_brier(input, target, reduction):
         raise ValueError("input must hold probabilities in [0, 1]")
     reduction = check_reduction(reduction, elementwise_mean=False)
     if p.ndim == 1:
-        if t.dtype.kind not in "biuf" or not np.all((t == 0) | (t == 1)):
-            raise ValueError("target must hold 0 or 1 when input is (n,) probabilities of class 1")
+        # scikit-learn's binary labels: {0, 1} or {−1, 1}, class 1 the positive one (never 0 and −1 together)
+        if t.dtype.kind not in "biuf" or not (np.all((t == 0) | (t == 1)) or np.all((t == -1) | (t == 1))):
+            raise ValueError("target must hold 0 or 1 (or −1 or 1) when input is (n,) probabilities of class 1")
         # scikit-learn's two columns (1 − p, p), halved: ½·2(p − y)² = (p − y)².
-        return p, t.astype(p.dtype), 1, p.dtype, reduction
+        return p, (t == 1).astype(p.dtype), 1, p.dtype, reduction
     if t.dtype.kind not in "iu":
         raise TypeError(f"target must be integer class indices for (n, K) input, got dtype {t.dtype}")
     K = p.shape[1]
