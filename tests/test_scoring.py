@@ -321,6 +321,13 @@ def test_ensemble_skips_missing_members_as_properscoring_does(rng):
     assert np.all(np.isnan(LF.crps_ensemble(np.zeros((2, 0)), np.zeros(2), "none")))
 
 
+def test_log_cosh_broadcasts_the_target_as_optax_does(rng):
+    x, t = rng.normal(size=(3, 4)), rng.normal(size=4)
+    for reduction in REDUCTIONS:
+        check("log_cosh_loss", input=x, target=t, reduction=reduction)
+    _refused("log_cosh_loss", ValueError, "target", input=t, target=x)  # the target may not widen the input
+
+
 def test_log_cosh_is_stable_for_large_differences():
     x = np.array([1e4, -1e4, 800.0, 1e-8, 0.0])
     t = np.zeros(5)

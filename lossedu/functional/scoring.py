@@ -82,10 +82,13 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- shared preamble
-def _prediction_and_truth(input, target, reduction):
-    """(x, t, dtype, reduction) for the elementwise losses: input and target of one shape."""
+def _prediction_and_truth(input, target, reduction, *, broadcast=False):
+    """(x, t, dtype, reduction) for the elementwise losses: target of input's shape, or (with
+    `broadcast`, as optax allows) any shape that broadcasts to it, returned broadcast."""
     x = as_float_array(input, "input")
     t = as_float_array(target, "target", allow_int=True)
+    if broadcast and x.shape != t.shape and broadcast_shape(("input", x.shape), ("target", t.shape)) == x.shape:
+        t = np.broadcast_to(t, x.shape)
     if x.shape != t.shape:
         raise ValueError(f"target must have input's shape {x.shape}, got {t.shape}")
     reduction = check_reduction(reduction, elementwise_mean=False)
@@ -348,9 +351,12 @@ def log_cosh_loss(input, target, reduction="mean"):
 
     Computed as logaddexp(d, −d) − log 2 = log((eᵈ + e⁻ᵈ)/2), which cannot overflow.
 
+    `target` may have any shape that broadcasts to input's (optax: "broadcastable to that of
+    predictions"); the loss has input's shape.
+
     Reference: optax `log_cosh(predictions=input, targets=target)`.
     """
-    x, t, dtype, reduction = _prediction_and_truth(input, target, reduction)
+    x, t, dtype, reduction = _prediction_and_truth(input, target, reduction, broadcast=True)
     d = (x - t).astype(dtype, copy=False)
     loss = np.logaddexp(d, -d) - np.log(dtype.type(2))
     return apply_reduction(loss.astype(dtype, copy=False), reduction)
@@ -359,7 +365,7 @@ def log_cosh_loss(input, target, reduction="mean"):
 @ieee()
 def log_cosh_loss_backward(grad_output, input, target, reduction="mean"):
     """∂ℓ/∂input = tanh(d): the slope of a smooth |d|, ±1 far away, d near 0."""
-    x, t, dtype, reduction = _prediction_and_truth(input, target, reduction)
+    x, t, dtype, reduction = _prediction_and_truth(input, target, reduction, broadcast=True)
     g = reduction_backward(grad_output, x.shape, reduction, dtype)
     return (g * np.tanh((x - t).astype(dtype, copy=False))).astype(x.dtype, copy=False)
 
