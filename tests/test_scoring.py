@@ -321,6 +321,19 @@ def test_ensemble_skips_missing_members_as_properscoring_does(rng):
     assert np.all(np.isnan(LF.crps_ensemble(np.zeros((2, 0)), np.zeros(2), "none")))
 
 
+def test_infinities_silently():
+    # inf − inf is nan, silently (pyproject turns lossedu's RuntimeWarnings into errors)
+    x = np.array([np.inf, -np.inf, 1.0, np.inf])
+    t = np.array([np.inf, 0.0, -np.inf, 1.0])
+    check("log_cosh_loss", input=x, target=t, reduction="none", grad_output=np.ones(4))
+    # scikit-learn refuses non-finite values (and its two-branch product would give 0·inf = nan):
+    # ours is the branch taken, inf, and that branch's slope
+    with pytest.raises(ValueError), np.errstate(invalid="ignore"):
+        mean_pinball_loss(t, x)
+    np.testing.assert_array_equal(LF.pinball_loss(x, t, 0.25, "none"), [np.nan, np.inf, np.inf, np.inf])
+    np.testing.assert_array_equal(LF.pinball_loss_backward(np.ones(4), x, t, 0.25, "none"), [0.75, -0.25, 0.75, 0.75])
+
+
 def test_log_cosh_broadcasts_the_target_as_optax_does(rng):
     x, t = rng.normal(size=(3, 4)), rng.normal(size=4)
     for reduction in REDUCTIONS:

@@ -105,6 +105,7 @@ def _check_quantile(quantile):
     return quantile
 
 
+@ieee()
 def pinball_loss(input, target, quantile=0.5, reduction="mean"):
     """Pinball (quantile) loss: ℓ = τ·d if d ≥ 0 else (τ − 1)·d, with d = target − input.
 
@@ -120,6 +121,7 @@ def pinball_loss(input, target, quantile=0.5, reduction="mean"):
     return apply_reduction(loss, reduction)
 
 
+@ieee()
 def pinball_loss_backward(grad_output, input, target, quantile=0.5, reduction="mean"):
     """∂ℓ/∂input = −τ where d = target − input ≥ 0 (ties included), else 1 − τ."""
     x, t, dtype, reduction = _prediction_and_truth(input, target, reduction)
@@ -408,6 +410,7 @@ def _prepare_brier(input, target, reduction):
     return p, onehot, 0.5 if K <= 2 else 1, p.dtype, reduction
 
 
+@ieee()
 def brier_score(input, target, reduction="mean"):
     """Brier score: ℓ_n = Σ_k (p_nk − [y_n = k])², halved when K ≤ 2; (p_n − y_n)² for (n,) input.
 
@@ -423,6 +426,7 @@ def brier_score(input, target, reduction="mean"):
     return apply_reduction(np.asarray(loss, dtype=dtype), reduction)
 
 
+@ieee()
 def brier_score_backward(grad_output, input, target, reduction="mean"):
     """∂ℓ_n/∂p_nk = 2·(p_nk − [y_n = k]) (times ½ when halved), times the upstream gradient."""
     shape = np.shape(input)
