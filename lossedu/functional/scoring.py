@@ -31,7 +31,8 @@ Matching the homes at the edges
   ℓ = max(−d, 0) and max(d, 0), one-sided absolute errors. (τ − 1)·d is scikit-learn's
   −(1 − τ)·d exactly (a float difference changes sign exactly).
 - crps_gaussian: Φ is computed here (numpy has no erf) with the rational approximations of the
-  Cephes library, the ones scipy's `ndtr` (properscoring's Φ) uses, so both agree to a few ulps.
+  Cephes library, the ones scipy's `ndtr` (properscoring's Φ) uses, so both agree to a few ulps
+  (float32 inputs in float32: Φ within 9e−8, 1.5e−5 relative in the far tail, z ≈ −13).
   σ = 0 gives nan, as properscoring does (z = ±inf and σ·inf); as σ → 0 the CRPS tends to |y − μ|,
   the absolute error of a point forecast. μ, σ and target broadcast together, as in properscoring.
   The gradient is the closed form (properscoring's `grad=True`): autograd through the formula
@@ -185,13 +186,15 @@ def _erfc_tail(a):
 
 @ieee()
 def normal_cdf(z):
-    """Φ(z) = ½·erfc(−z/√2), the standard normal cdf, in float64 (scipy.special.ndtr's method).
+    """Φ(z) = ½·erfc(−z/√2), the standard normal cdf (scipy.special.ndtr's method).
 
     With x = z/√2: for |x| < 1, ½ + ½·erf(x); beyond, ½·erfc(|x|) on the left and 1 − ½·erfc(x) on
     the right, which keeps Φ(−10) ≈ 7.6e−24 accurate where 1 − ½·erfc(…) would round it to 0.
     Each branch is evaluated on its own elements only (the rational functions are the cost).
     """
-    x = np.asarray(z, dtype=np.float64) * _SQRTH
+    z = np.asarray(z)
+    # float32 (and float16) in float32: its accuracy, twice as fast; everything else in float64
+    x = z.astype(np.float32 if z.dtype in (np.float16, np.float32) else np.float64) * _SQRTH
     a = np.abs(x)
     out = np.empty_like(x)
     central = a < 1
