@@ -7,7 +7,7 @@ contents, the configuration) run in `make test`. Those on a built book need one:
 it, then runs this file with LOSSEDU_BOOK=build/book; without that variable they are skipped, since
 building the book executes every lesson once more (about a minute on 2 cores).
 """
-import html.parser
+import html
 import os
 import re
 from pathlib import Path
@@ -16,7 +16,8 @@ import nbformat
 import pytest
 import yaml
 
-from tooling import load_tool
+from lossedu.grading import notebook as nbio
+from tooling import html_text, load_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 build_book = load_tool("build_book")
@@ -130,22 +131,10 @@ def test_make_book_builds_then_checks_and_ci_runs_it():
 
 # --------------------------------------------------------------------------- looking for solution text
 def solution_blocks():
-    """{notebook name: [the lines of each `### BEGIN/END SOLUTION` region]} from solutions/."""
-    blocks = {}
-    for path in SOLUTIONS:
-        found = []
-        for cell in nbformat.read(path, as_version=4).cells:
-            inside = None
-            for line in cell.source.splitlines():
-                if line.strip() == BEGIN:
-                    inside = []
-                elif line.strip() == END:
-                    found.append(inside)
-                    inside = None
-                elif inside is not None:
-                    inside.append(line.strip())
-        blocks[path.stem] = found
-    return blocks
+    """{notebook name: [the lines of each `### BEGIN/END SOLUTION` region, markers left out]} from solutions/."""
+    return {path.stem: [[line.strip() for line in region.splitlines()[1:-1]]
+                        for cell in nbio.load(path)["cells"] for region in nbio.solution_regions(nbio.source(cell))]
+            for path in SOLUTIONS}
 
 
 def allowed_text():
@@ -173,20 +162,9 @@ def telltale_lines():
     return telltales
 
 
-class _Text(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.chunks = []
-
-    def handle_data(self, data):
-        self.chunks.append(data)
-
-
 def page_lines(page_html):
     """The text a reader sees on a page (highlighted code included), one stripped line each."""
-    parser = _Text()
-    parser.feed(page_html)
-    return {line.strip() for line in "".join(parser.chunks).splitlines()}
+    return {line.strip() for line in html_text(page_html).splitlines()}
 
 
 def leaks(pages):

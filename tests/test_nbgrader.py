@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import copy
 import csv
-import html
 import json
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import time
@@ -34,6 +32,7 @@ from lossedu.grading.check import check
 from lossedu.grading.registry import EXERCISES, SOLUTIONS
 
 from tests.planted import p01_regression
+from tests.tooling import html_text
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK_SECONDS = 120  # nbgrader's per-cell limit here; a "use" cell trains for about 2 s
@@ -245,9 +244,8 @@ def _solution_lines(name):
 
 
 def _html_text(path):
-    """A feedback page's text as a reader sees it (tags dropped, entities decoded): code is highlighted
-    token by token, so a line of code is only whole in the text, never in the HTML."""
-    return html.unescape(re.sub(r"<[^>]*>", "", path.read_text(encoding="utf-8")))
+    """A feedback page's text as a reader sees it."""
+    return html_text(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("name", sorted(PIPELINES))

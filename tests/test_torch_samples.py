@@ -80,7 +80,7 @@ def test_torch_opinfo_samples(name, dtype):
     """Every sample torch's OpInfo makes for `name` in `dtype`: our forward and gradients equal torch's.
     (A sample whose distance_function is a torch callable is left out: the numpy API takes a numpy one,
     tests/test_embedding.py checks it.)"""
-    if all(_uses_torch_callable(sample) for sample in _samples(name, dtype)):
+    if _only_torch_callables(name, dtype):
         pytest.skip("every sample's distance_function is a torch callable: the numpy API takes a numpy one "
                     "(tests/test_embedding.py checks it)")
     assert _check_samples(name, dtype) > 0
@@ -91,8 +91,13 @@ def test_torch_opinfo_samples_in_float16():
     supported = [name for name in LOSSES if torch.float16 in _opinfo(name).supported_dtypes("cpu")]
     assert len(supported) >= 10, supported
     for name in supported:
-        if not all(_uses_torch_callable(sample) for sample in _samples(name, torch.float16)):
+        if not _only_torch_callables(name, torch.float16):
             assert _check_samples(name, torch.float16) > 0, name
+
+
+def _only_torch_callables(name, dtype):
+    """Whether every sample of `name` passes a torch callable (distance_function), which the numpy API cannot take."""
+    return all(_uses_torch_callable(sample) for sample in _samples(name, dtype))
 
 
 def _check_samples(name, dtype):

@@ -26,6 +26,7 @@ in) and `_build/html/` (the book).
 
 import argparse
 import copy
+import html
 import shutil
 import subprocess
 import sys
@@ -43,14 +44,15 @@ IMAGES = ROOT / "docs" / "images"  # the README's pictures, which the landing pa
 WIDGET = "application/vnd.jupyter.widget-view+json"
 CELL_TIMEOUT = 300  # seconds, as `make test` allows a cell under nbval
 
-LIVE_NOTE_TEXT = ("Interactive in JupyterLab: this picture is the widget's starting state. Open the "
-                  "notebook with `make lab` (or Binder) and move its controls to see it redraw.")
+LIVE_NOTE_LEAD = "Interactive in JupyterLab:"
+LIVE_NOTE_TEXT = (f"{LIVE_NOTE_LEAD} this picture is the widget's starting state. Open the notebook with "
+                  "`make lab` (or Binder) and move its controls to see it redraw.")
 LIVE_NOTE = nbformat.v4.new_output(
     "display_data",
     data={
-        "text/html": '<p class="lossedu-live-note">▶ <strong>Interactive in JupyterLab:</strong> this '
-                     "picture is the widget's starting state. Open the notebook with <code>make lab</code> "
-                     "(or Binder) and move its controls to see it redraw.</p>",
+        "text/html": '<p class="lossedu-live-note">▶ ' + html.escape(LIVE_NOTE_TEXT, quote=False)
+        .replace(LIVE_NOTE_LEAD, f"<strong>{LIVE_NOTE_LEAD}</strong>")
+        .replace("`make lab`", "<code>make lab</code>") + "</p>",
         "text/plain": LIVE_NOTE_TEXT,
     },
 )
