@@ -1,4 +1,4 @@
-"""docs/writing-an-assignment.md works: its worked example (the pinball loss, which torch lacks), built
+"""docs/writing-an-assignment.md works: its worked example (the expectile loss, which torch lacks), built
 from the guide's own code blocks into a temporary folder, is a complete assignment: `check` runs its
 public cases with feedback, and the grader scores its solution notebook full marks, the generated
 exercise 0 and a buggy notebook less, with the diagnosis. Also the registry hook it uses."""
@@ -22,7 +22,7 @@ from lossedu.grading.spec import Assignment, Case, Part, compare
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "writing-an-assignment.md"
 BLOCK = re.compile(r'```python title="([^"]+)"\n(.*?)\n```', re.S)
-NAME = "09_pinball"
+NAME = "09_expectile"
 
 
 def guide_blocks():
@@ -46,7 +46,7 @@ def _cell(grade_id, source, kind):
 
 
 def solution_notebook(blocks):
-    cells = [{"cell_type": "markdown", "source": "# Assignment 09 · the pinball loss",
+    cells = [{"cell_type": "markdown", "source": "# Assignment 09 · the expectile loss",
               "metadata": {"nbgrader": {"grade": False, "grade_id": "intro", "locked": True, "schema_version": 3,
                                         "solution": False, "task": False}}}]
     for title, code in blocks.items():
@@ -64,8 +64,8 @@ def course(tmp_path_factory):
     """The guide's module and notebooks in a temporary course folder, registered for the test."""
     root = tmp_path_factory.mktemp("course")
     blocks = guide_blocks()
-    module = root / "pinball.py"
-    module.write_text(blocks["lossedu/grading/assignments/pinball.py"], encoding="utf-8")
+    module = root / "expectile.py"
+    module.write_text(blocks["lossedu/grading/assignments/expectile.py"], encoding="utf-8")
     (root / "solutions").mkdir()
     (root / "exercises").mkdir()
     nb = solution_notebook(blocks)
@@ -104,15 +104,15 @@ def solution_functions(nb):
 
 def test_the_guide_has_the_module_and_the_notebook_cells():
     titles = set(guide_blocks())
-    assert "lossedu/grading/assignments/pinball.py" in titles
-    assert {"cell setup (setup)", "cell pinball_loss (solution)", "cell check_pinball_loss (check 4)"} <= titles
+    assert "lossedu/grading/assignments/expectile.py" in titles
+    assert {"cell setup (setup)", "cell expectile_loss (solution)", "cell check_expectile_loss (check 4)"} <= titles
 
 
 def test_the_example_is_registered_and_found_by_its_functions(course):
     root, assignment, _ = course
     assert NAME in registry.MODULES and registry.assignment(NAME) is assignment
-    assert [p.function for p in assignment.parts] == ["pinball_loss", "pinball_loss_backward"]
-    assert registry.find_part("pinball_loss_backward").is_backward
+    assert [p.function for p in assignment.parts] == ["expectile_loss", "expectile_loss_backward"]
+    assert registry.find_part("expectile_loss_backward").is_backward
     assert registry.exercise_path(NAME) == root / "exercises" / f"{NAME}.ipynb"
     assert registry.solution_path(NAME) == root / "solutions" / f"{NAME}.ipynb"
     assert assignment.max_score == 4
@@ -121,31 +121,31 @@ def test_the_example_is_registered_and_found_by_its_functions(course):
 def test_check_passes_the_solution_and_explains_a_mistake(course, capsys):
     _, _, nb = course
     functions = solution_functions(nb)
-    n = len(public_cases(registry.find_part("pinball_loss")))
-    check(functions["pinball_loss"])  # no AssertionError: every public case passed
-    check(functions["pinball_loss_backward"])
+    n = len(public_cases(registry.find_part("expectile_loss")))
+    check(functions["expectile_loss"])  # no AssertionError: every public case passed
+    check(functions["expectile_loss_backward"])
     out = capsys.readouterr().out
-    assert f"pinball_loss: {n}/{n} public cases passed" in out and f"pinball_loss_backward: {n}/{n}" in out
+    assert f"expectile_loss: {n}/{n} public cases passed" in out and f"expectile_loss_backward: {n}/{n}" in out
 
-    def pinball_loss(input, target, quantile=0.5, reduction="mean"):  # q and 1 − q swapped
-        return functions["pinball_loss"](input, target, 1.0 - quantile, reduction)
+    def expectile_loss(input, target, tau=0.5, reduction="mean"):  # τ and 1 − τ swapped
+        return functions["expectile_loss"](input, target, 1.0 - tau, reduction)
 
     with pytest.raises(AssertionError):
-        check(pinball_loss)
+        check(expectile_loss)
     out = capsys.readouterr().out
-    assert "likely cause: under-prediction (target > input) costs q·(target − input)" in out
+    assert "likely cause: under-prediction (target > input) costs τ·(target − input)²" in out
 
 
 def test_the_backward_reference_is_autograd_of_the_forward(course):
     """The reference's gradient (autograd of the guide's torch formula) agrees with the hand-derived
-    solution on every public and hidden case, ties included."""
+    solution on every public and hidden case, ties (d = 0) included."""
     _, assignment, nb = course
     functions = solution_functions(nb)
-    part = assignment.part("pinball_loss_backward")
+    part = assignment.part("expectile_loss_backward")
     cases = public_cases(part) + part.cases(np.random.default_rng(7), True)
     assert len(part.cases(np.random.default_rng(7), True)) >= 3
     for case in cases:
-        assert compare(part, case, functions["pinball_loss_backward"](**case.args)).passed, case.label
+        assert compare(part, case, functions["expectile_loss_backward"](**case.args)).passed, case.label
 
 
 def test_the_grader_scores_the_example(course, grader, tmp_path):
@@ -159,16 +159,43 @@ def test_the_grader_scores_the_example(course, grader, tmp_path):
     assert untouched.score == 0 and all("not implemented yet" in p.output for p in untouched.parts)
 
     buggy = json.loads(json.dumps(nb))
-    cell = next(c for c in buggy["cells"] if nbio.nbgrader(c).get("grade_id") == "pinball_loss")
-    cell["source"] = nbio.source(cell).replace("local = np.where(d >= 0, -quantile, 1.0 - quantile)",
-                                               "local = np.where(d >= 0, quantile - 1.0, quantile)")
-    path = tmp_path / "ada_09_pinball.ipynb"
+    cell = next(c for c in buggy["cells"] if nbio.nbgrader(c).get("grade_id") == "expectile_loss")
+    old = "local = -2.0 * np.where(d >= 0, tau, 1.0 - tau) * d"
+    assert nbio.source(cell).count(old) == 1
+    cell["source"] = nbio.source(cell).replace(old, "local = -2.0 * np.where(d >= 0, 1.0 - tau, tau) * d")
+    path = tmp_path / "ada_09_expectile.ipynb"
     path.write_text(dumps(buggy), encoding="utf-8")
     result = grader.grade_notebook(path, cases, timeout=30)
     parts = {p.name: p for p in result.parts}
-    assert parts["pinball_loss"].score == 2
-    assert parts["pinball_loss_backward"].score < 2
-    assert "likely cause: under-prediction" in parts["pinball_loss_backward"].output
+    assert parts["expectile_loss"].score == 2
+    assert parts["expectile_loss_backward"].score < 2
+    assert "likely cause: under-prediction" in parts["expectile_loss_backward"].output
+
+
+def test_the_guides_words_about_the_expectile_loss_hold(course):
+    """The prose above the example: τ = ½ gives half the squared error (minimised by the mean), the
+    loss is minimised over a constant by the τ-expectile (not the τ-quantile), and both branches of the
+    gradient give 0 at d = 0. Its name is free: no built-in assignment grades expectile_loss."""
+    _, assignment, nb = course
+    fns = solution_functions(nb)
+    loss, grad = fns["expectile_loss"], fns["expectile_loss_backward"]
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=9), rng.exponential(size=9)
+    np.testing.assert_allclose(loss(x, y, 0.5, "none"), 0.5 * (y - x) ** 2, rtol=1e-15)
+    for tau in (0.5, 0.2, 0.9):
+        c = np.linspace(y.min(), y.max(), 200001)  # the constant predictions
+        w = np.where(y[None] - c[:, None] >= 0, tau, 1 - tau)
+        best = c[np.argmin(np.mean(w * (y[None] - c[:, None]) ** 2, axis=1))]
+        # the τ-expectile e solves τ·E[(y − e)₊] = (1 − τ)·E[(e − y)₊]
+        lo, hi = y.min(), y.max()
+        for _ in range(200):
+            e = (lo + hi) / 2
+            lo, hi = (e, hi) if tau * np.maximum(y - e, 0).mean() > (1 - tau) * np.maximum(e - y, 0).mean() else (lo, e)
+        assert abs(best - e) < 1e-4 and (tau != 0.5 or abs(e - y.mean()) < 1e-12)
+        assert tau == 0.5 or abs(e - np.quantile(y, tau)) > 1e-2
+        assert grad(np.array(1.0), x, x.copy(), tau, "none").tolist() == [0.0] * 9
+    builtin = {p.function for a in registry.all_assignments() if a is not assignment for p in a.parts}
+    assert "expectile_loss" not in builtin and "pinball_loss" not in {p.function for p in assignment.parts}
 
 
 def test_a_constant_answer_scores_nothing_on_the_example(course):
@@ -235,10 +262,10 @@ def test_register_refuses_what_would_confuse_check():
         registry.register(_tiny("01_regression", "new_loss"))
     with pytest.raises(ValueError, match="l1_loss already belong to 01_regression"):
         registry.register(_tiny("97_other", "l1_loss"))
-    with pytest.raises(ValueError, match="must look like '09_pinball'"):
-        registry.register(_tiny("pinball", "new_loss"))
+    with pytest.raises(ValueError, match="must look like '09_pinball'"):  # registry.py's example of a name
+        registry.register(_tiny("expectile", "new_loss"))
     with pytest.raises(TypeError, match="takes an Assignment"):
-        registry.register("09_pinball")
+        registry.register("09_expectile")
     with pytest.raises(KeyError, match="built-in ones cannot be removed"):
         registry.unregister("01_regression")
     assert "97_other" not in registry.MODULES
@@ -263,15 +290,15 @@ def test_load_module_says_what_is_missing(tmp_path):
 
 def test_parts_and_assignments_explain_bad_definitions():
     with pytest.raises(ValueError, match="not a Python function name"):
-        Part("pinball loss", 1, lambda rng, hidden: [])
+        Part("expectile loss", 1, lambda rng, hidden: [])
     with pytest.raises(ValueError, match="points must be a positive number"):
-        Part("pinball_loss", 0, lambda rng, hidden: [])
+        Part("expectile_loss", 0, lambda rng, hidden: [])
     with pytest.raises(TypeError, match="cases must be a function"):
-        Part("pinball_loss", 1, [])
+        Part("expectile_loss", 1, [])
     with pytest.raises(TypeError, match="reference must be a function"):
-        Part("pinball_loss", 1, lambda rng, hidden: [], reference="torch")
-    part = Part("pinball_loss", 1, lambda rng, hidden: [])
+        Part("expectile_loss", 1, lambda rng, hidden: [], reference="torch")
+    part = Part("expectile_loss", 1, lambda rng, hidden: [])
     with pytest.raises(ValueError, match="graded twice"):
         Assignment("95_twice", "t", (part, part))
     with pytest.raises(ValueError, match="give both reference and backward_reference"):
-        loss_parts("pinball_loss", lambda rng, hidden: [], reference=lambda a: 0)
+        loss_parts("expectile_loss", lambda rng, hidden: [], reference=lambda a: 0)
