@@ -331,13 +331,14 @@ def plot_threshold(first=0.9, temperature=1.0, *, scores=THRESHOLD_SCORES, figsi
     return threshold_widget(first, temperature, scores=scores, figsize=figsize)[0]
 
 
-def threshold_widget(first=0.9, temperature=1.0, *, scores=THRESHOLD_SCORES, figsize=(7, 4), limits=(-4.0, 4.0)):
+def threshold_widget(first=0.9, temperature=1.0, *, scores=THRESHOLD_SCORES, figsize=(7, 4), limits=(-6.2, 6.2)):
     """The sparsemax threshold, for `lossedu.plot.interactive`: (figure, update(first, temperature)).
 
     The scores z/T as grey bars (item 1's score is the `first` slider), the threshold τ as a line,
     and each probability p_i = max(z_i/T − τ, 0) as the orange part of its bar above τ: the orange
     lengths add up to 1, and every bar below the line gets exactly 0. The y axis is sized once for
-    `limits` (the scores' range over the sliders), so a move never rescales it.
+    `limits`, which hold every z/T for `first` in [−3, 3] and T in [0.5, 3] (the notebook's sliders),
+    so a move never rescales it.
     """
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
