@@ -268,6 +268,17 @@ def poly1_cases(rng, hidden):
 
 
 # ============================================================================= the usual mistakes
+def _mistake(message, expected):
+    """A Mistake whose numpy answer is computed quietly: a learner's wrong formula may well meet inf − inf
+    (a score of −inf, a threshold gone wrong), which is no reason to warn in the grader's output."""
+
+    def quiet(case, reference):
+        with np.errstate(all="ignore"):
+            return expected(case, reference)
+
+    return Mistake(message, quiet)
+
+
 def _is_backward(case):
     return "grad_output" in case.args
 
@@ -350,18 +361,18 @@ def _softmax_jacobian(g, p, k):
 
 
 SPARSEMAX_MISTAKES = (
-    Mistake("the support size counts ρ = 1, 2, …, C (1 + ρ·z_(ρ) > Σ_{j≤ρ} z_(j)): you counted from 0 "
+    _mistake("the support size counts ρ = 1, 2, …, C (1 + ρ·z_(ρ) > Σ_{j≤ρ} z_(j)): you counted from 0 "
             "(np.arange(C) instead of np.arange(1, C + 1)), an off-by-one in the support and so in τ",
             _learner_sparsemax(rho_from_zero=True)),
-    Mistake("the support test and τ read the scores sorted in DESCENDING order (np.sort is ascending: "
+    _mistake("the support test and τ read the scores sorted in DESCENDING order (np.sort is ascending: "
             "reverse it)", _learner_sparsemax(ascending=True)),
-    Mistake("p = max(z − τ, 0): you left the threshold τ out (max(z, 0) does not sum to 1)", _no_tau),
-    Mistake("sparsemax runs along `dim`: you always used the last axis", _last_axis),
-    Mistake("sparsemax's Jacobian is diag(s) − s·sᵀ/k (s = 1 on the support): on the support the gradient is "
+    _mistake("p = max(z − τ, 0): you left the threshold τ out (max(z, 0) does not sum to 1)", _no_tau),
+    _mistake("sparsemax runs along `dim`: you always used the last axis", _last_axis),
+    _mistake("sparsemax's Jacobian is diag(s) − s·sᵀ/k (s = 1 on the support): on the support the gradient is "
             "g − mean_S(g); you used softmax's p ⊙ (g − ⟨p, g⟩)", _sparsemax_backward_with(_softmax_jacobian)),
-    Mistake("off the support (p = 0) the gradient is 0: you subtracted mean_S(g) there too",
+    _mistake("off the support (p = 0) the gradient is 0: you subtracted mean_S(g) there too",
             _sparsemax_backward_with(lambda g, p, k: g - np.sum(np.where(p > 0, g, 0.0), axis=-1, keepdims=True) / k)),
-    Mistake("the mean subtracted on the support is over its k entries only, not over all C scores",
+    _mistake("the mean subtracted on the support is over its k entries only, not over all C scores",
             _sparsemax_backward_with(lambda g, p, k: np.where(p > 0, g - np.mean(g, axis=-1, keepdims=True), 0.0))),
 )
 
@@ -394,11 +405,11 @@ def _summed(case, reference):
 
 
 SPARSEMAX_LOSS_MISTAKES = (
-    Mistake("the sparsemax loss is ½(1 − ‖p‖²) + ⟨p − e_y, z⟩ (i.e. ½‖e_y‖² − ½‖p‖² + ⟨p − e_y, z⟩): you left "
+    _mistake("the sparsemax loss is ½(1 − ‖p‖²) + ⟨p − e_y, z⟩ (i.e. ½‖e_y‖² − ½‖p‖² + ⟨p − e_y, z⟩): you left "
             "out the ½(1 − ‖p‖²) term", _inner_product_only),
-    Mistake("the gradient is sparsemax(z) − e_y (the Fenchel–Young gradient; softmax cross-entropy's is "
+    _mistake("the gradient is sparsemax(z) − e_y (the Fenchel–Young gradient; softmax cross-entropy's is "
             "softmax(z) − e_y): you used softmax", _softmax_gradient),
-    Mistake("SparsemaxLoss averages over the n samples (Σ / n): you summed", _summed),
+    _mistake("SparsemaxLoss averages over the n samples (Σ / n): you summed", _summed),
 )
 
 
@@ -447,14 +458,14 @@ def _listnet_ce_gradient(case, _reference):
 
 
 LISTNET_MISTAKES = (
-    Mistake("optax takes the relevance as it is: you normalised it to sum to 1 per list (as the ListNet paper "
+    _mistake("optax takes the relevance as it is: you normalised it to sum to 1 per list (as the ListNet paper "
             "and rax's softmax_loss do)", _listnet_with(_normalised)),
-    Mistake("optax takes the relevance as it is: you turned it into softmax(relevance) (the ListNet paper's "
+    _mistake("optax takes the relevance as it is: you turned it into softmax(relevance) (the ListNet paper's "
             "top-one probabilities of the labels)", _listnet_with(lambda y: _softmax(y))),
-    Mistake("the loss is the MEAN over the lists: you summed them", _listnet_scaled(lambda s, m: m)),
-    Mistake("the mean is over the lists (the last axis is summed inside each list): you averaged over every "
+    _mistake("the loss is the MEAN over the lists: you summed them", _listnet_scaled(lambda s, m: m)),
+    _mistake("the mean is over the lists (the last axis is summed inside each list): you averaged over every "
             "item", _listnet_scaled(lambda s, m: 1 / s.shape[-1])),
-    Mistake("∂ℓ/∂s = (Σ_j y_j)·softmax(s) − y: softmax(s) − y holds only when the relevance sums to 1",
+    _mistake("∂ℓ/∂s = (Σ_j y_j)·softmax(s) − y: softmax(s) − y holds only when the relevance sums to 1",
             _listnet_ce_gradient),
 )
 
@@ -500,16 +511,16 @@ def _default_epsilon_2(case, reference):
 
 
 POLY1_MISTAKES = (
-    Mistake("Poly-1 adds ε·(1 − P_t), the first term of cross-entropy's Taylor series in (1 − P_t): you added "
+    _mistake("Poly-1 adds ε·(1 − P_t), the first term of cross-entropy's Taylor series in (1 − P_t): you added "
             "ε·P_t (p instead of 1 − p)",
             _poly_with(lambda x, y, e, p: _ce(x, y) + e * np.sum(y * p, axis=-1),
                        lambda x, y, e, p: _ce_gradient(y, p) + e * _pt_gradient(y, p))),
-    Mistake("the ε-term has a gradient too: ∂[ε·Σ y(1 − p)]/∂x = −ε·p ⊙ (y − P_t); you differentiated the "
+    _mistake("the ε-term has a gradient too: ∂[ε·Σ y(1 − p)]/∂x = −ε·p ⊙ (y − P_t); you differentiated the "
             "cross-entropy only", _poly_with(gradient=lambda x, y, e, p: _ce_gradient(y, p))),
-    Mistake("the course's default is epsilon=1.0 (the Poly-1 paper's), not optax's 2.0", _default_epsilon_2),
-    Mistake("optax's term is Σ y·(1 − p), which is 1 − P_t only when the target sums to 1: you wrote 1 − Σ y·p",
+    _mistake("the course's default is epsilon=1.0 (the Poly-1 paper's), not optax's 2.0", _default_epsilon_2),
+    _mistake("optax's term is Σ y·(1 − p), which is 1 − P_t only when the target sums to 1: you wrote 1 − Σ y·p",
             _poly_with(lambda x, y, e, p: _ce(x, y) + e * (1 - np.sum(y * p, axis=-1)))),
-    Mistake("the cross-entropy's gradient is (Σ_i y_i)·p − y: p − y holds only when the target sums to 1",
+    _mistake("the cross-entropy's gradient is (Σ_i y_i)·p − y: p − y holds only when the target sums to 1",
             _poly_with(gradient=lambda x, y, e, p: p - y - e * _pt_gradient(y, p))),
 )
 
