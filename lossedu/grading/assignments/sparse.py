@@ -122,9 +122,10 @@ def sparsemax_cases(rng, hidden):
         args = {"input": _not_one_hot(rng.normal(scale=scale, size=shape), -1 if dim is None else dim)}
         if dim is not None:
             args["dim"] = dim
-        text = {0.1: " (close scores: every entry in the support)", 3.0: " (spread-out scores: small supports, "
-                                                                          "many exact zeros)"}
-        add(_label(args) + ("" if hidden else text.get(scale, "")), args)
+        text = {0.1: " (close scores: every entry in the support)",
+                3.0: " (spread-out scores: small supports, many exact zeros)"}
+        default = ", the default dim=-1" if dim is None else ""
+        add(_label(args) + default + ("" if hidden else text.get(scale, "")), args)
     if hidden:  # halves of small integers: ties inside the support and entries exactly at τ
         x = rng.integers(-4, 5, size=(int(rng.integers(3, 6)), int(rng.integers(3, 7)))) / 2.0
         x[0, :3] = (1.0, 0.0, 0.0)  # two entries exactly at τ = 0 in the first row
@@ -195,8 +196,9 @@ def listnet_cases(rng, hidden):
 
     for public in [(7,), (4, 6), (2, 3, 5)]:
         s = shape(public)
-        add(("one list of 7 items (1-D), graded relevance 0–3" if s == (7,) and not hidden else ""),
-            {"scores": rng.normal(scale=1.5, size=s), "relevance": _relevance(rng, s)})
+        text = {(7,): "one list of 7 items (1-D), graded relevance 0–3",
+                (2, 3, 5): "scores (2, 3, 5): 2 × 3 lists of 5 items, the mean over the 6 lists"}
+        add("" if hidden else text.get(s, ""), {"scores": rng.normal(scale=1.5, size=s), "relevance": _relevance(rng, s)})
     m, n = (5, 4) if not hidden else (int(rng.integers(2, 6)), int(rng.integers(2, 7)))
     y = np.eye(n)[rng.integers(0, n, size=m)]
     add("one relevant item per list (y one-hot: ListNet is softmax cross-entropy there)",
@@ -249,7 +251,8 @@ def poly1_cases(rng, hidden):
         if eps is not None:
             args["epsilon"] = eps
         name = "hard labels (one-hot)" if target is hard else "soft labels"
-        default = ", the default epsilon=1.0" if eps is None else ""
+        default = {None: ", the default epsilon=1.0", 0.0: " (ε = 0: plain cross-entropy)",
+                   -1.0: " (ε = −1 removes the first term of the series)"}.get(eps, "")
         add(f"{_label(args, ('input',))}, {name}{default}", args)
     n, c = (5, 4) if not hidden else (int(rng.integers(2, 7)), int(rng.integers(2, 7)))
     add(f"target (1, {c}) broadcast over the {n} samples of input ({n}, {c}), epsilon=1.5",
