@@ -229,7 +229,7 @@ def test_widgets_answer_well_under_100_ms(make, moves):
         ui.controls[name].value = round(float(value), 2)
         totals.append(1e3 * (time.perf_counter() - start))
     assert ui.rebuilds == 0  # the fast path: the figure is built once
-    assert np.median(totals) < 50, f"median move {np.median(totals):.1f} ms"
+    assert np.median(totals) < 100, f"median move {np.median(totals):.1f} ms"  # the course's bar (~30 ms here)
 
 
 def test_markdown_table_is_the_courses():
