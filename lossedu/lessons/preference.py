@@ -151,21 +151,25 @@ def preference_data(prompts=4, answers=6, comparisons=40, reward_scale=1.0, refe
     return PreferenceData(rewards=rewards, reference_logits=reference_logits, pairs=pairs)
 
 
-def bradley_terry_mle(pairs, shape, steps=600, lr=0.5):
+def bradley_terry_mle(pairs, shape, steps=300, lr=2.0):
     """The maximum-likelihood Bradley-Terry rewards of `pairs`, (prompts, answers), each prompt's centred.
 
     Rewards are identified up to a constant per prompt (only differences enter σ(r_c − r_r)), so each
     row is returned with mean 0. Full-batch gradient descent on the package's `bradley_terry_loss`
-    and its hand-derived gradient (the likelihood is concave: any start converges).
+    and its hand-derived gradient (the log-likelihood is concave: gradient descent from 0 converges, as
+    long as every answer both wins and loses somewhere; otherwise its reward runs off to ±∞).
     """
     pairs = np.asarray(pairs)
     size = int(np.prod(shape))
     chosen, rejected = np.ravel_multi_index((pairs[:, 0], pairs[:, 1]), shape), np.ravel_multi_index((pairs[:, 0], pairs[:, 2]), shape)
+    # each entry's step is its gradient per comparison it appears in (a diagonal preconditioner): the
+    # curvature per comparison is σ'(·) ≤ 1/4 whatever the data's size, so one learning rate fits all
+    count = np.bincount(chosen, minlength=size) + np.bincount(rejected, minlength=size)
+    scale = np.where(count > 0, len(pairs) / np.maximum(count, 1), 0.0)
     r = np.zeros(size)
     for _ in range(int(steps)):
         g_c, g_r = LF.bradley_terry_loss_backward(1.0, r[chosen], r[rejected])
-        grad = np.bincount(chosen, g_c, size) + np.bincount(rejected, g_r, size)  # each entry's share of the mean
-        r -= lr * grad * len(pairs) / size  # scaled to the size of one entry's average gradient
+        r -= lr * scale * (np.bincount(chosen, g_c, size) + np.bincount(rejected, g_r, size))
     r = r.reshape(shape)
     return r - r.mean(axis=1, keepdims=True)
 
