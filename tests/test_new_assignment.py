@@ -262,6 +262,9 @@ def test_register_refuses_what_would_confuse_check():
         registry.register(_tiny("01_regression", "new_loss"))
     with pytest.raises(ValueError, match="l1_loss already belong to 01_regression"):
         registry.register(_tiny("97_other", "l1_loss"))
+    # why the guide's example is the expectile loss: assignment 12 grades pinball_loss
+    with pytest.raises(ValueError, match="pinball_loss already belong to 12_quantiles_and_scoring_rules"):
+        registry.register(_tiny("97_other", "pinball_loss"))
     with pytest.raises(ValueError, match="must look like '09_pinball'"):  # registry.py's example of a name
         registry.register(_tiny("expectile", "new_loss"))
     with pytest.raises(TypeError, match="takes an Assignment"):
