@@ -38,7 +38,8 @@ BUGS = [
     Bug("ensemble CRPS: the fair spread 1/(2M(M − 1))", _ENS,
         "spread = np.nanmean(np.abs(ensemble[..., :, None] - ensemble[..., None, :]), axis=(-2, -1))",
         "M = np.sum(~np.isnan(ensemble), axis=-1)\n"
-        "    spread = np.nansum(np.abs(ensemble[..., :, None] - ensemble[..., None, :]), axis=(-2, -1)) / (M * (M - 1))",
+        "    spread = np.nansum(np.abs(ensemble[..., :, None] - ensemble[..., None, :]), axis=(-2, -1))"
+        " / (M * (M - 1))",
         (_ENS,), diagnosis="you took the \"fair\""),
     Bug("ensemble CRPS backward: sign(0) taken as +1 (ties and the pair (k, k))", _ENS,
         "np.sign(x[..., :, None] - x[..., None, :])", "np.where(x[..., :, None] >= x[..., None, :], 1.0, -1.0)",
