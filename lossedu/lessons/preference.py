@@ -345,6 +345,11 @@ def plot_dpo_variants(beta=0.1, label_smoothing=0.1, *, h=H, figsize=(11, 4)):
     return fig
 
 
+def _power_of_two_above(x):
+    """The smallest power of 2 that is at least 1.05·x: an axis limit that moves only in octaves."""
+    return float(2.0 ** np.ceil(np.log2(1.05 * x)))
+
+
 def plot_dpo(beta=0.1, label_smoothing=0.0, loss_type="sigmoid", *, figsize=(11, 3.8)):
     """`dpo_widget`'s figure alone. Returns the Figure."""
     return dpo_widget(beta, label_smoothing, loss_type, figsize=figsize)[0]
@@ -356,8 +361,8 @@ def dpo_widget(beta=0.1, label_smoothing=0.0, loss_type="sigmoid", *, h=H, figsi
 
     Left: the loss ℓ(h). Right: dℓ/dh, the push on log π(y_c) (and the opposite one on log π(y_r)),
     from `dpo_loss_backward`; the dotted line marks where it stops (`stationary_margin`), the dot the
-    first step, h = 0 (policy = reference). The loss axis is rescaled on a move only when the curve
-    leaves it (IPO's parabola grows like 1/β²).
+    first step, h = 0 (policy = reference). The axes' limits move in powers of 2 (IPO's parabola
+    grows like 1/β²), so most moves keep them and only the curves are redrawn.
     """
     fig = Figure(figsize=figsize, layout="constrained")
     loss_ax, grad_ax = fig.subplots(1, 2)
@@ -382,11 +387,12 @@ def dpo_widget(beta=0.1, label_smoothing=0.0, loss_type="sigmoid", *, h=H, figsi
         start_grad.set_data([0.0], at_zero[1])
         stop = stationary_margin(beta, label_smoothing, loss_type)
         stop_line.set_xdata([stop, stop] if np.isfinite(stop) else [np.nan, np.nan])
-        top = max(float(loss.max()), 1.0)
-        if not 0.5 * loss_ax.get_ylim()[1] <= 1.05 * top <= loss_ax.get_ylim()[1]:
-            loss_ax.set_ylim(-0.05 * top, 1.05 * top)
-        span = 1.1 * max(float(np.abs(grad).max()), 1e-3)
-        if not 0.5 * grad_ax.get_ylim()[1] <= span <= grad_ax.get_ylim()[1]:
+        # limits snap to powers of 2: a small move keeps them (and the saved background), a large one rescales
+        top = _power_of_two_above(max(float(loss.max()), 1.0))
+        if loss_ax.get_ylim()[1] != top:
+            loss_ax.set_ylim(-0.05 * top, top)
+        span = _power_of_two_above(max(float(np.abs(grad).max()), 1e-3))
+        if grad_ax.get_ylim()[1] != span:
             grad_ax.set_ylim(-span, span)
         where = "never stops" if not np.isfinite(stop) else f"stops at h = {stop:.3g}"
         loss_ax.set_title(f"{loss_type}, β = {beta:.3g}, ε = {label_smoothing:.2g}: ℓ(0) = {float(at_zero[0][0]):.4f}")
