@@ -150,6 +150,32 @@ def test_listnet_paper_loss_takes_the_softmax_of_the_relevance():
     assert np.isclose(S.listnet_paper_loss(s[0], np.full(5, 2.0)), S.rax_softmax_loss(s[0], np.full(5, 2.0)))
 
 
+# ----------------------------------------------------------------------------- attention data
+def test_attention_sets_mark_the_relevant_items_and_average_their_values():
+    x, target, relevant = S.attention_sets(sets=20, items=5, relevant=2, features=3, seed=4)
+    assert x.shape == (20, 5, 4) and target.shape == (20,) and relevant.shape == (20, 5)
+    assert x.dtype == target.dtype == np.float64 and relevant.dtype == bool
+    assert np.all(relevant.sum(1) == 2)
+    np.testing.assert_allclose(target, np.sum(x[..., 3] * relevant, axis=1) / 2)
+    marked = x[..., :3][relevant]
+    np.testing.assert_allclose(np.linalg.norm(marked.mean(0)), 2, rtol=0.02)  # one marker, norm 2
+    assert np.all(np.abs(marked - marked.mean(0)) < 0.3)  # ... with little noise
+    # the ideal attention (1/2 on each marked item, 0 elsewhere) fits the target exactly
+    np.testing.assert_allclose(np.sum(relevant / 2 * x[..., 3], axis=1), target)
+    np.testing.assert_array_equal(x, S.attention_sets(sets=20, items=5, relevant=2, features=3, seed=4)[0])
+    with pytest.raises(ValueError, match="relevant"):
+        S.attention_sets(items=3, relevant=3)
+
+
+def test_plot_attention_draws_each_runs_weights():
+    _, _, relevant = S.attention_sets(sets=4, items=5, seed=1)
+    w = {"a": np.full((4, 5), 0.2), "b": relevant / 2.0}
+    fig = S.plot_attention(w, relevant, sets=3)
+    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    heights = [p.get_height() for p in fig.axes[1].patches if p.get_width() < 0.5]  # the bars, not the bands
+    np.testing.assert_allclose(heights, np.concatenate([w["a"][1], w["b"][1]]))
+
+
 # ----------------------------------------------------------------------------- ranking data and NDCG
 def test_ranking_lists_are_seeded_graded_and_follow_the_hidden_utility():
     x, rel, w = S.ranking_lists(lists=40, items=6, features=3, seed=2)

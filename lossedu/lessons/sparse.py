@@ -14,7 +14,7 @@ around them:
   library's formula (no code copied): optax's `multiclass_sparsemax_loss` (one value per sample),
   entmax's `SparsemaxLoss` reductions and `ignore_index`, rax's `softmax_loss` (labels normalised to sum
   to 1) and the ListNet paper's top-one target softmax(relevance) (Cao et al. 2007);
-* data for the tiny models (`ranking_lists`) and `ndcg`;
+* data for the tiny models (`attention_sets`, `ranking_lists`), `ndcg` and `plot_attention`;
 * the figures: softmax against sparsemax for three scores, on bars and on the simplex
   (`simplex_widget`), and the threshold τ over sorted scores (`threshold_widget`), each `(fig, update)`
   for `lossedu.plot.interactive`'s fast path.
@@ -38,6 +38,8 @@ __all__ = [
     "rax_softmax_loss",
     "listnet_paper_loss",
     "OPTAX_POLY_EPSILON",
+    "attention_sets",
+    "plot_attention",
     "ranking_lists",
     "ndcg",
     "markdown_table",
@@ -211,6 +213,51 @@ def listnet_paper_loss(scores, relevance):
 #: optax's `poly_loss_cross_entropy(logits, labels, *, epsilon=2.0)` (optax/losses/_classification.py):
 #: its docstring recommends 2.0 for ImageNet and −1.0 for detection. lossedu's default is 1.0 (COURSE.md).
 OPTAX_POLY_EPSILON = 2.0
+
+
+# ----------------------------------------------------------------------------- attention data
+def attention_sets(sets=64, items=6, relevant=2, features=3, noise=0.5, seed=0):
+    """Sets of items for a tiny attention model: in each set `relevant` items (chosen at random) carry a
+    marker m (a fixed vector of norm 2, plus N(0, 0.05²) noise), the others N(0, noise²) features; every
+    item has a value v ~ N(0, 1). The target is the mean value of the relevant items, so the ideal
+    attention puts 1/relevant on each of them and exactly 0 elsewhere.
+
+    Returns (inputs, target, is_relevant): inputs float64 (sets, items, features + 1), the features then
+    the value in the last column; target float64 (sets,); is_relevant bool (sets, items).
+    """
+    if int(items) != items or int(relevant) != relevant or not 1 <= relevant < items:
+        raise ValueError(f"relevant must be an integer in [1, items), got {relevant!r} of {items!r}")
+    sets, items, relevant, features = int(sets), int(items), int(relevant), int(features)
+    rng = np.random.default_rng(seed)
+    marker = rng.standard_normal(features)
+    marker *= 2 / np.linalg.norm(marker)
+    is_relevant = np.zeros((sets, items), dtype=bool)
+    for i in range(sets):
+        is_relevant[i, rng.choice(items, relevant, replace=False)] = True
+    f = np.where(is_relevant[..., None], marker + 0.05 * rng.standard_normal((sets, items, features)),
+                 noise * rng.standard_normal((sets, items, features)))
+    values = rng.standard_normal((sets, items))
+    target = np.sum(values * is_relevant, axis=1) / relevant
+    return np.concatenate([f, values[..., None]], axis=-1), target, is_relevant
+
+
+def plot_attention(weights, is_relevant, *, sets=4, figsize=(11, 3)):
+    """The attention weights of the first `sets` sets, one panel per set: for each item a bar per run
+    (`weights`: mapping label → (sets, items) array), the relevant items marked by a grey band.
+    Returns the Figure."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, sets, sharey=True)
+    width = 0.8 / len(weights)
+    for s, ax in enumerate(axes):
+        items = np.arange(is_relevant.shape[1])
+        for i in items[is_relevant[s]]:
+            ax.axvspan(i - 0.45, i + 0.45, color="0.9", zorder=0)
+        for k, (label, w) in enumerate(weights.items()):
+            ax.bar(items - 0.4 + width * (k + 0.5), w[s], width=width, color=f"C{k}", label=label)
+        ax.set(title=f"set {s + 1}", xticks=items, xticklabels=[str(i + 1) for i in items], xlabel="item")
+    axes[0].set_ylabel("attention weight")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize="small")
+    return fig
 
 
 # ----------------------------------------------------------------------------- ranking data
