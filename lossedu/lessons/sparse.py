@@ -188,7 +188,7 @@ def rax_softmax_loss(scores, relevance):
 
         ℓ(s, y) = −Σ_i (y_i / Σ_j y_j) · log softmax(s)_i,
 
-    the labels NORMALISED to sum to 1 first (optax's ranking_softmax_loss, which it became, does not).
+    the labels NORMALISED to sum to 1 first (optax's ranking_softmax_loss does not).
     Lists whose labels sum to 0 are refused here (rax's rule for them is not reproduced).
     """
     s, y = np.asarray(scores, dtype=np.float64), np.asarray(relevance, dtype=np.float64)
