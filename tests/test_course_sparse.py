@@ -104,6 +104,23 @@ def test_fenchel_young_with_soft_targets():
         S.fenchel_young_loss(z, y, "tsallis")
 
 
+def test_margin_losses_by_hand():
+    m = np.array([-1.0, 0.5, 1.0, 2.0])
+    out = S.margin_losses(m)
+    ce, ce_grad = out["cross-entropy"]
+    np.testing.assert_allclose(ce, np.log1p(2 * np.exp(-m)), rtol=1e-14)
+    np.testing.assert_allclose(ce_grad, S.softmax(np.stack([m, 0 * m, 0 * m], 1))[:, 0] - 1, rtol=1e-14)
+    sp, sp_grad = out["sparsemax loss"]
+    np.testing.assert_allclose(sp[1], 1 / 12, rtol=1e-14)  # worked out in test_optax_multiclass_sparsemax_loss_by_hand
+    assert sp[2] == sp[3] == 0 and sp_grad[2] == sp_grad[3] == 0 and sp_grad[1] == 2 / 3 - 1
+    hinge, hinge_grad = out["multi-class hinge"]
+    np.testing.assert_allclose(hinge, np.maximum(0, 1 - m) * 2 / 3, rtol=1e-14)  # two wrong classes, / C
+    np.testing.assert_allclose(hinge_grad, np.where(m < 1, -2 / 3, 0), rtol=1e-14)
+    fig = S.plot_margin_losses(m)
+    assert isinstance(fig, Figure)
+    np.testing.assert_allclose(fig.axes[0].get_lines()[1].get_ydata(), sp)
+
+
 # ----------------------------------------------------------------------------- other conventions
 def test_optax_multiclass_sparsemax_loss_by_hand():
     # z = (1/2, 0, 0), class 0: all three pass the test, τ = (1/2 − 1)/3 = −1/6, p = (2/3, 1/6, 1/6);

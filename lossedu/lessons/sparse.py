@@ -33,6 +33,8 @@ __all__ = [
     "softmax_jacobian",
     "REGULARISERS",
     "fenchel_young_loss",
+    "margin_losses",
+    "plot_margin_losses",
     "optax_multiclass_sparsemax_loss",
     "entmax_sparsemax_loss",
     "rax_softmax_loss",
@@ -143,6 +145,53 @@ def fenchel_young_loss(z, y, regulariser):
     z, y = np.asarray(z, dtype=np.float64), np.asarray(y, dtype=np.float64)
     loss = conjugate(z) + omega(y) - np.sum(z * y, axis=-1)
     return loss, predict(z) - y
+
+
+def margin_losses(margins, classes=3):
+    """Three losses of one sample whose right class leads every other class by `margin` (z = (m, 0, …, 0),
+    class 0), and their gradients with respect to z_0: name → (loss, ∂loss/∂z_0), arrays like `margins`.
+
+    cross-entropy and the sparsemax loss come from `fenchel_young_loss` (gradient ŷ_0 − 1), the
+    multi-class hinge from the package's `multi_margin_loss` (notebook 06) and its backward.
+    """
+    from .. import functional as LF
+
+    m = np.atleast_1d(np.asarray(margins, dtype=np.float64))
+    z = np.zeros((m.size, int(classes)))
+    z[:, 0] = m
+    target = np.zeros(m.size, dtype=np.int64)
+    onehot = np.eye(int(classes))[target]
+    out = {}
+    for name, regulariser in (("cross-entropy", "shannon"), ("sparsemax loss", "gini")):
+        loss, grad = fenchel_young_loss(z, onehot, regulariser)
+        out[name] = (loss, grad[:, 0])
+    hinge = LF.multi_margin_loss(z, target, reduction="none")
+    hinge_grad = LF.multi_margin_loss_backward(np.ones(m.size), z, target, reduction="none")[:, 0]
+    out["multi-class hinge"] = (hinge, hinge_grad)
+    return out
+
+
+def plot_margin_losses(margins=None, *, figsize=(10, 3.8)):
+    """The loss (left) and its gradient on the right class's score (right) against the margin m, for
+    `margin_losses`. The sparsemax loss and the hinge reach exactly 0 at m = 1; cross-entropy never does.
+    Returns the Figure."""
+    m = np.linspace(-2.0, 3.0, 501) if margins is None else np.asarray(margins, dtype=np.float64)
+    fig = Figure(figsize=figsize, layout="constrained")
+    loss_ax, grad_ax = fig.subplots(1, 2)
+    styles = {"cross-entropy": dict(color="C0"), "sparsemax loss": dict(color="C1", lw=2.5),
+              "multi-class hinge": dict(color="0.4", ls="--")}
+    for name, (loss, grad) in margin_losses(m).items():
+        loss_ax.plot(m, loss, label=name, **styles[name])
+        grad_ax.plot(m, grad, label=name, **styles[name])
+    for ax in (loss_ax, grad_ax):
+        ax.axvline(1.0, color="0.8", lw=0.8, zorder=0)
+        ax.axhline(0.0, color="0.8", lw=0.8, zorder=0)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("margin m = z_y − max_{j≠y} z_j")
+    loss_ax.set(ylabel="loss", title="loss of z = (m, 0, 0), class 1")
+    grad_ax.set(ylabel="∂loss/∂z_y", title="the pull on the right class")
+    loss_ax.legend()
+    return fig
 
 
 # ----------------------------------------------------------------------------- other conventions
