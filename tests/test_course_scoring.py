@@ -148,6 +148,20 @@ def test_brier_1950_is_unhalved():
     np.testing.assert_allclose(S.brier_1950(p3, t3).mean(), brier_score_loss(t3, p3, labels=[0, 1, 2]), rtol=1e-14)
 
 
+def test_brier_decomposition_by_hand_and_exact():
+    # two forecast values: 0.2 (4 cases, 1 came true) and 0.9 (2 cases, both true); ō = 3/6
+    p, y = np.array([0.2, 0.2, 0.2, 0.2, 0.9, 0.9]), np.array([0, 0, 1, 0, 1, 1])
+    reliability, resolution, uncertainty = S.brier_decomposition(p, y)
+    assert reliability == pytest.approx((4 * (0.2 - 0.25) ** 2 + 2 * (0.9 - 1.0) ** 2) / 6, rel=1e-14)
+    assert resolution == pytest.approx((4 * (0.25 - 0.5) ** 2 + 2 * (1.0 - 0.5) ** 2) / 6, rel=1e-14)
+    assert uncertainty == 0.25
+    rng = np.random.default_rng(8)
+    p, y = rng.integers(0, 11, 500) / 10, rng.integers(0, 2, 500)
+    reliability, resolution, uncertainty = S.brier_decomposition(p, y)
+    np.testing.assert_allclose(reliability - resolution + uncertainty, LF.brier_score(p, y), rtol=1e-12)
+    assert S.brier_decomposition(np.full(500, y.mean()), y)[:2] == (0.0, 0.0)  # climatology
+
+
 # ----------------------------------------------------------------------------- the torch transcriptions
 def test_torch_transcriptions_are_their_homes():
     rng = np.random.default_rng(7)

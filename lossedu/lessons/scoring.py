@@ -41,6 +41,7 @@ __all__ = [
     "gluonts_quantile_loss",
     "keras_log_cosh",
     "brier_1950",
+    "brier_decomposition",
     "torch_pinball",
     "torch_crps_gaussian",
     "torch_crps_ensemble",
@@ -190,6 +191,30 @@ def brier_1950(probabilities, target):
         p = np.stack([1 - p, p], axis=1)
     onehot = np.asarray(target)[:, None] == np.arange(p.shape[1])
     return np.sum((p - onehot) ** 2, axis=1)
+
+
+def brier_decomposition(probabilities, target):
+    """Murphy's (1973) decomposition of the mean binary Brier score: (reliability, resolution, uncertainty).
+
+    Group the forecasts by their distinct values f_k (n_k forecasts each, ō_k of them followed by a 1);
+    ō is the overall frequency of 1s. Then, exactly,
+
+        mean (p − y)² = Σ_k n_k (f_k − ō_k)²/N  −  Σ_k n_k (ō_k − ō)²/N  +  ō(1 − ō)
+                      =        reliability      −       resolution       +  uncertainty.
+
+    Reliability (small is good) is the miscalibration: how far "70 %" is from the frequency it came true.
+    Resolution (large is good) is how much the forecasts sort the cases apart. Uncertainty is the data's,
+    the score of always forecasting ō. Forecasts that take many values are usually rounded first.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    y = np.asarray(target, dtype=np.float64)
+    values, group = np.unique(p, return_inverse=True)
+    count = np.bincount(group, minlength=values.size)
+    observed = np.bincount(group, weights=y, minlength=values.size) / count
+    base_rate = y.mean()
+    reliability = np.sum(count * (values - observed) ** 2) / y.size
+    resolution = np.sum(count * (observed - base_rate) ** 2) / y.size
+    return float(reliability), float(resolution), float(base_rate * (1 - base_rate))
 
 
 # ----------------------------------------------------------------------------- the homes, in torch
