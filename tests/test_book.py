@@ -90,6 +90,25 @@ def test_the_table_of_contents_lists_every_lesson_in_order_then_every_exercise()
     assert not [f for f in files if "solution" in f]
 
 
+def _doc_rows(page, folder):
+    """{stem: the backticked names in its row} of a page's table whose rows link {doc}`… <folder/stem>`."""
+    rows = {}
+    for line in (ROOT / "book" / page).read_text(encoding="utf-8").splitlines():
+        m = re.match(rf"\| {{doc}}`[^<]*<{folder}/(\w+)>` \|(.*)\|$", line)
+        if m:
+            rows[m.group(1)] = re.findall(r"`(\w+)`", m.group(2))
+    return rows
+
+
+def test_the_landing_page_and_the_exercises_page_list_every_lesson_and_exercise_with_what_it_grades():
+    from lossedu.grading import registry
+
+    assert sorted(_doc_rows("intro.md", "notebooks")) == LESSONS
+    graded = {a.name: [p.function for p in a.parts if not p.function.endswith("_backward")]
+              for a in registry.all_assignments()}
+    assert _doc_rows("exercises.md", "exercises") == {name: graded[name] for name in EXERCISES}
+
+
 def test_the_book_executes_nothing_itself_and_loads_nothing_from_the_network():
     config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())
     assert config["execute"]["execute_notebooks"] == "off"
