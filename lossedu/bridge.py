@@ -48,9 +48,11 @@ def as_torch(fn, backward=None):
         bound.apply_defaults()
         for arg, value in bound.arguments.items():
             if arg not in wrt and isinstance(value, torch.Tensor) and value.requires_grad:
+                # a Part II loss has no torch twin to send the learner to
+                twin = f" (or use torch.nn.functional.{name})" if name in functional.TORCH_LOSSES else ""
                 raise ValueError(
                     f"{name}: lossedu differentiates only {', '.join(wrt)}, but {arg} requires grad; "
-                    f"detach it (or use torch.nn.functional.{name})"
+                    f"detach it{twin}"
                 )
         names = tuple(bound.arguments)
         return _NumpyLoss.apply(fn, backward, names, wrt, *bound.arguments.values())

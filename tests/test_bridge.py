@@ -112,3 +112,15 @@ def test_as_torch_on_cuda_stays_on_cuda(name):
     (g_ours,), (g_theirs,) = torch.autograd.grad(ours, x), torch.autograd.grad(theirs, x)
     assert g_ours.device == x.device
     torch.testing.assert_close(g_ours, g_theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_an_argument_lossedu_does_not_differentiate_is_refused_with_the_right_alternative():
+    # Part II losses have no torch.nn.functional twin: the message must not send the learner to one
+    x = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    y = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(ValueError, match=r"mse_loss: lossedu differentiates only input, but target requires "
+                                         r"grad; detach it \(or use torch.nn.functional.mse_loss\)"):
+        lossedu.as_torch(LF.mse_loss)(x, y)
+    with pytest.raises(ValueError, match=r"dpo_loss: .* but ref_chosen_logps requires grad; detach it") as info:
+        lossedu.as_torch(LF.dpo_loss)(x, y, x, y)
+    assert "torch.nn.functional" not in str(info.value)

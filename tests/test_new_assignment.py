@@ -265,7 +265,7 @@ def test_register_refuses_what_would_confuse_check():
     # why the guide's example is the expectile loss: assignment 12 grades pinball_loss
     with pytest.raises(ValueError, match="pinball_loss already belong to 12_quantiles_and_scoring_rules"):
         registry.register(_tiny("97_other", "pinball_loss"))
-    with pytest.raises(ValueError, match="must look like '09_pinball'"):  # registry.py's example of a name
+    with pytest.raises(ValueError, match="must look like '09_expectile'"):  # registry.py's example of a name
         registry.register(_tiny("expectile", "new_loss"))
     with pytest.raises(TypeError, match="takes an Assignment"):
         registry.register("09_expectile")

@@ -264,7 +264,7 @@ def test_crps_gaussian_as_sigma_goes_to_zero():
         ours = LF.crps_gaussian_backward(np.ones(3), mu, sigma, y, "none")
         np.testing.assert_allclose(ours[0], d_mu, rtol=1e-15)
         np.testing.assert_allclose(ours[1], d_sigma, rtol=1e-15)
-        # a miss: ∂ℓ/∂σ → −1/√π (the spread only hurts); a perfect forecast (y = μ): 2φ(0) − 1/√π > 0
+        # a miss: ∂ℓ/∂σ → −1/√π (more spread lowers the loss of a miss); a perfect forecast (y = μ): 2φ(0) − 1/√π > 0
         np.testing.assert_allclose(ours[1], [-1 / math.sqrt(math.pi), (math.sqrt(2) - 1) / math.sqrt(math.pi),
                                              -1 / math.sqrt(math.pi)], rtol=1e-15)
     # σ = 0 exactly: properscoring's σ·z is 0·inf = nan (0/0 at a perfect forecast), so is ours

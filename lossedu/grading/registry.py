@@ -70,7 +70,7 @@ def register(assignment, *, solutions=None, exercises=None):
     if not isinstance(assignment, Assignment):
         raise TypeError(f"register() takes an Assignment (a module's ASSIGNMENT), got {type(assignment).__name__}")
     if not NAME.fullmatch(assignment.name):
-        raise ValueError(f"assignment name {assignment.name!r} must look like '09_pinball' (two digits, _, a word): "
+        raise ValueError(f"assignment name {assignment.name!r} must look like '09_expectile' (two digits, _, a word): "
                          f"it is the stem of its notebooks")
     if assignment.name in _all():
         raise ValueError(f"there is already an assignment called {assignment.name!r}")

@@ -127,7 +127,7 @@ class Assignment:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
-            raise TypeError("an Assignment's name is the stem of its notebooks, e.g. '09_pinball'")
+            raise TypeError("an Assignment's name is the stem of its notebooks, e.g. '09_expectile'")
         object.__setattr__(self, "parts", tuple(self.parts))
         if not self.parts or not all(isinstance(p, Part) for p in self.parts):
             raise TypeError(f"assignment {self.name}: parts must be a non-empty sequence of Part")
