@@ -28,53 +28,10 @@ NAMES = ["pinball_loss", "crps_gaussian", "crps_ensemble", "log_cosh_loss", "bri
 
 
 # ============================================================================= the homes in torch
-def _reduce(loss, reduction):
-    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
-
-
-def torch_pinball(input, target, quantile=0.5, reduction="mean"):
-    """scikit-learn 1.9 mean_pinball_loss: sign = (diff >= 0); α·sign·diff − (1 − α)(1 − sign)·diff."""
-    diff = target - input
-    sign = (diff >= 0).to(diff.dtype)
-    return _reduce(quantile * sign * diff - (1 - quantile) * (1 - sign) * diff, reduction)
-
-
-def torch_crps_gaussian(mu, sigma, target, reduction="mean"):
-    """properscoring 0.1 crps_gaussian: σ·(z(2Φ(z) − 1) + 2φ(z) − 1/√π)."""
-    z = (target - mu) / sigma
-    pdf = torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
-    return _reduce(sigma * (z * (2 * torch.special.ndtr(z) - 1) + 2 * pdf - 1 / math.sqrt(math.pi)), reduction)
-
-
-def torch_crps_ensemble(ensemble, target, reduction="mean"):
-    """properscoring 0.1 _crps_ensemble_vectorized: E|X − y| − ½E|X − X'| as nan-means over the members
-    (nan members skipped; autograd's |·|'(0) = 0 and nansum's 0 for a nan)."""
-    accuracy = (ensemble - target[..., None]).abs().nanmean(-1)
-    spread = (ensemble[..., :, None] - ensemble[..., None, :]).abs().nanmean((-2, -1))
-    return _reduce(accuracy - 0.5 * spread, reduction)
-
-
-def torch_log_cosh(input, target, reduction="mean"):
-    """optax log_cosh (optax/losses/_regression.py, 0.2.x): logaddexp(d, −d) − log 2."""
-    d = input - target
-    return _reduce(torch.logaddexp(d, -d) - math.log(2.0), reduction)
-
-
-def torch_brier(input, target, reduction="mean"):
-    """scikit-learn 1.9 brier_score_loss: Σ_k (onehot − p)² per sample, halved when K ≤ 2."""
-    if input.ndim == 2 and input.shape[1] == 1:
-        input = input[:, 0]
-    if input.ndim == 1:
-        p = torch.stack([1 - input, input], 1)
-        onehot = torch.stack([1 - target.to(p.dtype), target.to(p.dtype)], 1)
-    else:
-        p = input
-        onehot = torch.nn.functional.one_hot(target.long(), p.shape[1]).to(p.dtype)
-    loss = ((onehot - p) ** 2).sum(1)
-    if p.shape[1] < 3:
-        loss = 0.5 * loss
-    return _reduce(loss, reduction)
-
+# one transcription of each home, shared with notebook 12 (tests/test_course_scoring.py checks them against the
+# installed homes themselves)
+from lossedu.lessons.scoring import (torch_brier, torch_crps_ensemble, torch_crps_gaussian,  # noqa: E402
+                                     torch_log_cosh, torch_pinball)
 
 TORCH_HOME = {"pinball_loss": torch_pinball, "crps_gaussian": torch_crps_gaussian,
               "crps_ensemble": torch_crps_ensemble, "log_cosh_loss": torch_log_cosh, "brier_score": torch_brier}

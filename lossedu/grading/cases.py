@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from .spec import Case, Part, torch_reference
+from .spec import Case, Part, autograd_reference, torch_reference
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -83,3 +83,22 @@ def loss_parts(loss: str, cases: Callable, *, points=(2, 2), mistakes=(), refere
     backward = Part(f"{loss}_backward", points[1], backward_of(forward.expected, cases, keep), tuple(mistakes),
                     backward_reference, wrt)
     return forward, backward
+
+
+def flagged(reference, when=lambda args: True, **flags):
+    """A Mistake's `expected`: the answer of `reference.loss` (an `autograd_reference`'s torch formula) called
+    with some mistake flags on, forward or, on a backward case, by autograd; None where `when(args)` says the
+    mistake cannot show. The formula takes the flags as keyword arguments (e.g. `no_spread=False`)."""
+
+    def expected(case, _reference):
+        if not when(case.args):
+            return None
+        ref = autograd_reference(lambda **t: reference.loss(**t, **flags), reference.wrt)
+        return ref.backward(case.args) if "grad_output" in case.args else ref.forward(case.args)
+
+    return expected
+
+
+def backward_only(expected):
+    """A Mistake's `expected` that applies to the backward cases only (a mistake made in the gradient)."""
+    return lambda case, reference: expected(case, reference) if "grad_output" in case.args else None

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from .. import functional as LF
 from .dense import markdown_table  # one table helper for the Part II lessons
+from .sparse import softmax  # one softmax for the lessons of notebooks 13 and 14 (along the last axis)
 
 __all__ = [
     "softmax",
@@ -51,13 +52,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- the closed form
-def softmax(logits, axis=-1):
-    """e^{z_k} / Σ_j e^{z_j} along `axis` (the maximum subtracted first)."""
-    z = np.asarray(logits, dtype=np.float64)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 def log_softmax(logits, axis=-1):
     """z_k − log Σ_j e^{z_j} along `axis`."""
     z = np.asarray(logits, dtype=np.float64)

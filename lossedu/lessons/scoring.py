@@ -223,30 +223,31 @@ def _reduce(loss, reduction):
 
 
 def torch_pinball(input, target, quantile=0.5, reduction="mean"):
-    """scikit-learn's `mean_pinball_loss` in torch: sign = [d ≥ 0], α·sign·d − (1 − α)(1 − sign)·d, d = target − input."""
+    """scikit-learn 1.9 mean_pinball_loss: sign = (diff >= 0); α·sign·diff − (1 − α)(1 − sign)·diff."""
     diff = target - input
     sign = (diff >= 0).to(diff.dtype)
     return _reduce(quantile * sign * diff - (1 - quantile) * (1 - sign) * diff, reduction)
 
 
 def torch_crps_gaussian(mu, sigma, target, reduction="mean"):
-    """properscoring's `crps_gaussian` in torch: σ·(z(2Φ(z) − 1) + 2φ(z) − 1/√π), z = (y − μ)/σ."""
+    """properscoring 0.1 crps_gaussian: σ·(z(2Φ(z) − 1) + 2φ(z) − 1/√π)."""
     import torch
 
     z = (target - mu) / sigma
     pdf = torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
-    return _reduce(sigma * (z * (2 * torch.special.ndtr(z) - 1) + 2 * pdf - _INV_SQRT_PI), reduction)
+    return _reduce(sigma * (z * (2 * torch.special.ndtr(z) - 1) + 2 * pdf - 1 / math.sqrt(math.pi)), reduction)
 
 
 def torch_crps_ensemble(ensemble, target, reduction="mean"):
-    """properscoring's `crps_ensemble` in torch: E|X − y| − ½E|X − X′| over the members (last axis)."""
-    accuracy = (ensemble - target[..., None]).abs().mean(-1)
-    spread = (ensemble[..., :, None] - ensemble[..., None, :]).abs().mean((-2, -1))
+    """properscoring 0.1 _crps_ensemble_vectorized: E|X − y| − ½E|X − X'| as nan-means over the members
+    (nan members skipped; autograd's |·|'(0) = 0 and nansum's 0 for a nan)."""
+    accuracy = (ensemble - target[..., None]).abs().nanmean(-1)
+    spread = (ensemble[..., :, None] - ensemble[..., None, :]).abs().nanmean((-2, -1))
     return _reduce(accuracy - 0.5 * spread, reduction)
 
 
 def torch_log_cosh(input, target, reduction="mean"):
-    """optax's `log_cosh` in torch: logaddexp(d, −d) − log 2, d = input − target."""
+    """optax log_cosh (optax/losses/_regression.py, 0.2.x): logaddexp(d, −d) − log 2."""
     import torch
 
     d = input - target
@@ -254,16 +255,23 @@ def torch_log_cosh(input, target, reduction="mean"):
 
 
 def torch_brier(input, target, reduction="mean"):
-    """scikit-learn's `brier_score_loss` in torch: Σ_k (onehot − p)² per sample, halved when K ≤ 2;
-    a vector of probabilities of class 1 is the two columns (1 − p, p)."""
+    """scikit-learn 1.9 brier_score_loss: Σ_k (onehot − p)² per sample, halved when K ≤ 2;
+    a vector (or one column) of probabilities of class 1 is the two columns (1 − p, p)."""
     import torch
 
+    if input.ndim == 2 and input.shape[1] == 1:
+        input = input[:, 0]
     if input.ndim == 1:
-        input = torch.stack([1 - input, input], 1)
-        target = (target == 1).long()
-    onehot = torch.nn.functional.one_hot(target.long(), input.shape[1]).to(input.dtype)
-    loss = ((onehot - input) ** 2).sum(1)
-    return _reduce(0.5 * loss if input.shape[1] <= 2 else loss, reduction)
+        p = torch.stack([1 - input, input], 1)
+        onehot = torch.stack([1 - target.to(p.dtype), target.to(p.dtype)], 1)
+    else:
+        p = input
+        onehot = torch.nn.functional.one_hot(target.long(), p.shape[1]).to(p.dtype)
+    loss = ((onehot - p) ** 2).sum(1)
+    if p.shape[1] < 3:
+        loss = 0.5 * loss
+    return _reduce(loss, reduction)
+
 
 
 # ----------------------------------------------------------------------------- the pinball figure

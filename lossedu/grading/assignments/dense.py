@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cases import REDUCTIONS, describe, loss_parts
+from ..cases import REDUCTIONS, backward_only, describe, flagged, loss_parts
 from ..spec import Assignment, Case, Mistake, autograd_reference
 
 
@@ -322,23 +322,6 @@ def box_cases(rng, hidden):
 
 
 # ============================================================================= the usual mistakes
-def _flagged(reference, when=lambda args: True, **flags):
-    """A mistake's answer: the reference loss with some mistake flags on (forward, or autograd for a
-    backward case), None where `when(args)` says the mistake cannot show."""
-
-    def expected(case, _reference):
-        if not when(case.args):
-            return None
-        ref = autograd_reference(lambda **t: reference.loss(**t, **flags), reference.wrt)
-        return ref.backward(case.args) if "grad_output" in case.args else ref.forward(case.args)
-
-    return expected
-
-
-def _backward_only(expected):
-    return lambda case, reference: expected(case, reference) if "grad_output" in case.args else None
-
-
 def _alpha(args):
     return args.get("alpha", 0.25)
 
@@ -349,14 +332,14 @@ def _gamma(args):
 
 FOCAL_MISTAKES = (
     Mistake("α weights the positives (t = 1) and 1 − α the negatives: α_t = α·t + (1 − α)(1 − t); you swapped them",
-            _flagged(FOCAL, lambda a: _alpha(a) >= 0 and _alpha(a) != 0.5, swap_alpha=True)),
+            flagged(FOCAL, lambda a: _alpha(a) >= 0 and _alpha(a) != 0.5, swap_alpha=True)),
     Mistake("a negative α (e.g. −1) switches the α-weighting off in torchvision; you applied it anyway",
-            _flagged(FOCAL, lambda a: _alpha(a) < 0, alpha_always=True)),
+            flagged(FOCAL, lambda a: _alpha(a) < 0, alpha_always=True)),
     Mistake("the modulating factor is (1 − p_t)^γ, small for easy examples (p_t → 1); you used p_t^γ",
-            _flagged(FOCAL, lambda a: _gamma(a) != 0, p_t_factor=True)),
+            flagged(FOCAL, lambda a: _gamma(a) != 0, p_t_factor=True)),
     Mistake("(1 − p_t)^γ depends on the input too: the product rule adds ce·γ(1 − p_t)^(γ−1)·∂(1 − p_t)/∂x; you "
             "differentiated the cross-entropy only",
-            _backward_only(_flagged(FOCAL, lambda a: _gamma(a) != 0, constant_factor=True))),
+            backward_only(flagged(FOCAL, lambda a: _gamma(a) != 0, constant_factor=True))),
 )
 
 
@@ -370,13 +353,13 @@ DICE_MISTAKES = (
     Mistake("'micro' is one Dice per sample over all classes and pixels, 'macro' one per sample and class then "
             "averaged over the present classes: you swapped them", _average_swapped),
     Mistake("eps goes in the denominator only, 1 − 2I/(|X| + |Y| + eps); you added it to the numerator too",
-            _flagged(DICE, lambda a: a.get("eps", 1e-8) >= 1e-3, eps_in_numerator=True)),
+            flagged(DICE, lambda a: a.get("eps", 1e-8) >= 1e-3, eps_in_numerator=True)),
     Mistake("an ignored pixel leaves both sums: mask the softmax as well as the one-hot target",
-            _flagged(DICE, lambda a: bool((a["target"] == a.get("ignore_index", -100)).any()), mask_target_only=True)),
+            flagged(DICE, lambda a: bool((a["target"] == a.get("ignore_index", -100)).any()), mask_target_only=True)),
     Mistake("'macro' averages over the classes present in the sample's (non-ignored) target only; you averaged "
-            "over every class", _flagged(DICE, lambda a: a.get("average", "micro") == "macro", all_classes=True)),
+            "over every class", flagged(DICE, lambda a: a.get("average", "micro") == "macro", all_classes=True)),
     Mistake("X is the softmax of the logits over the classes (axis 1); you used the logits themselves",
-            _flagged(DICE, no_softmax=True)),
+            flagged(DICE, no_softmax=True)),
 )
 
 
@@ -390,19 +373,19 @@ def _box_mistakes(reference, distance):
     if distance:
         out += [
             Mistake("DIoU adds ρ²/c², the centres' squared distance over the enclosing box's squared diagonal; "
-                    "you left it out (plain 1 − IoU)", _flagged(reference, no_distance=True)),
+                    "you left it out (plain 1 − IoU)", flagged(reference, no_distance=True)),
             Mistake("c² is the enclosing box's squared diagonal (w_c² + h_c² + eps), not its length",
-                    _flagged(reference, diagonal_not_squared=True)),
+                    flagged(reference, diagonal_not_squared=True)),
         ]
     else:
         out.append(Mistake("GIoU adds (C − U)/C, the share of the enclosing box C that the union U leaves empty; "
                            "you left it out (plain 1 − IoU, whose gradient is 0 for disjoint boxes)",
-                           _flagged(reference, no_enclosing=True)))
+                           flagged(reference, no_enclosing=True)))
     out += [
         Mistake("the intersection is 0 unless both its sides are positive (torchvision: x2 > x1 and y2 > y1); you "
-                "multiplied negative sides of disjoint boxes", _flagged(reference, clamp=False)),
+                "multiplied negative sides of disjoint boxes", flagged(reference, clamp=False)),
         Mistake("a tie in a max or min of corners (torch.max/min) splits the gradient ½/½ between the two boxes; "
-                "you gave all of it to one", _backward_only(_flagged(reference, _has_ties, ties_to_first=True))),
+                "you gave all of it to one", backward_only(flagged(reference, _has_ties, ties_to_first=True))),
         Mistake("torchvision's 'mean' of no boxes is 0 (0 × the sum), not nan",
                 lambda case, reference: np.float64(np.nan) if case.args.get("reduction") == "mean"
                 and np.size(case.args["boxes1"]) == 0 and "grad_output" not in case.args else None),

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ..cases import REDUCTIONS, loss_parts
+from ..cases import REDUCTIONS, backward_only, flagged, loss_parts
 from ..spec import Assignment, Case, Mistake, autograd_reference
 
 INPUT = ("input",)
@@ -261,23 +261,6 @@ def brier_cases(rng, hidden):
 
 
 # ============================================================================= the usual mistakes
-def _flagged(reference, when=lambda args: True, **flags):
-    """A mistake's answer: the reference loss with some mistake flags on (forward, or autograd for a
-    backward case), None where `when(args)` says the mistake cannot show."""
-
-    def expected(case, _reference):
-        if not when(case.args):
-            return None
-        ref = autograd_reference(lambda **t: reference.loss(**t, **flags), reference.wrt)
-        return ref.backward(case.args) if "grad_output" in case.args else ref.forward(case.args)
-
-    return expected
-
-
-def _backward_only(expected):
-    return lambda case, reference: expected(case, reference) if "grad_output" in case.args else None
-
-
 def _quantile(args):
     return args.get("quantile", 0.5)
 
@@ -289,11 +272,11 @@ def _has_ties(args):
 PINBALL_MISTAKES = (
     Mistake("under-prediction (target > input) costs τ·(target − input), over-prediction (1 − τ)·(input − target): "
             "you swapped τ and 1 − τ (or took d = input − target)",
-            _flagged(PINBALL, lambda a: _quantile(a) != 0.5, swapped=True)),
+            flagged(PINBALL, lambda a: _quantile(a) != 0.5, swapped=True)),
     Mistake("at quantile 0.5 the pinball loss is half the absolute error, ½|target − input|, not |target − input|",
-            _flagged(PINBALL, lambda a: _quantile(a) == 0.5, absolute=True)),
+            flagged(PINBALL, lambda a: _quantile(a) == 0.5, absolute=True)),
     Mistake("a tie d = target − input = 0 takes the d ≥ 0 branch (scikit-learn's sign = diff >= 0): the gradient "
-            "there is −τ, not 1 − τ", _backward_only(_flagged(PINBALL, _has_ties, tie_below=True))),
+            "there is −τ, not 1 − τ", backward_only(flagged(PINBALL, _has_ties, tie_below=True))),
 )
 
 
@@ -306,23 +289,23 @@ def _mu_sign(case, reference):
 
 GAUSSIAN_MISTAKES = (
     Mistake("the CRPS of N(μ, σ²) is σ·(z(2Φ(z) − 1) + 2φ(z) − 1/√π): you left out the −1/√π term (the "
-            "forecast's own spread, ½E|X − X'| = σ/√π)", _flagged(CRPS_GAUSSIAN, no_sqrt_pi=True)),
+            "forecast's own spread, ½E|X − X'| = σ/√π)", flagged(CRPS_GAUSSIAN, no_sqrt_pi=True)),
     Mistake("Φ (the cdf) multiplies z and φ (the density) stands alone: σ·(z(2Φ(z) − 1) + 2φ(z) − 1/√π); you "
-            "swapped them", _flagged(CRPS_GAUSSIAN, pdf_cdf_swapped=True)),
+            "swapped them", flagged(CRPS_GAUSSIAN, pdf_cdf_swapped=True)),
     Mistake("z = (y − μ)/σ depends on σ too: ∂ℓ/∂σ = f(z) + σ·f′(z)·∂z/∂σ = 2φ(z) − 1/√π; you held z fixed "
-            "(and got f(z))", _backward_only(_flagged(CRPS_GAUSSIAN, z_fixed=True))),
+            "(and got f(z))", backward_only(flagged(CRPS_GAUSSIAN, z_fixed=True))),
     Mistake("z = (y − μ)/σ decreases as μ grows: ∂ℓ/∂μ = −(2Φ(z) − 1) = 1 − 2Φ(z); your ∂ℓ/∂μ has the wrong sign",
             _mu_sign),
 )
 
 ENSEMBLE_MISTAKES = (
     Mistake("the ensemble CRPS is E|X − y| − ½E|X − X'|: you left out the spread term (that is only the mean "
-            "absolute error of the members)", _flagged(CRPS_ENSEMBLE, lambda a: a["ensemble"].shape[-1] > 1,
+            "absolute error of the members)", flagged(CRPS_ENSEMBLE, lambda a: a["ensemble"].shape[-1] > 1,
                                                         no_spread=True)),
     Mistake("properscoring's CRPS is the plain one, ½E|X − X'| = (1/2M²)Σ_ij|x_i − x_j|; you took the \"fair\" "
-            "1/(2M(M − 1))", _flagged(CRPS_ENSEMBLE, lambda a: a["ensemble"].shape[-1] > 1, fair=True)),
+            "1/(2M(M − 1))", flagged(CRPS_ENSEMBLE, lambda a: a["ensemble"].shape[-1] > 1, fair=True)),
     Mistake("the spread term is halved, ½E|X − X'| (each pair appears twice in Σ_ij); you subtracted all of "
-            "E|X − X'|", _flagged(CRPS_ENSEMBLE, lambda a: a["ensemble"].shape[-1] > 1, whole_spread=True)),
+            "E|X − X'|", flagged(CRPS_ENSEMBLE, lambda a: a["ensemble"].shape[-1] > 1, whole_spread=True)),
 )
 
 
@@ -333,14 +316,14 @@ def _classes(args):
 
 BRIER_MISTAKES = (
     Mistake("scikit-learn's multi-class Brier score sums the squared errors over the classes; you averaged them "
-            "(divided by K)", _flagged(BRIER, lambda a: _classes(a) >= 3, mean_over_classes=True)),
+            "(divided by K)", flagged(BRIER, lambda a: _classes(a) >= 3, mean_over_classes=True)),
     Mistake("with two classes (and for (n,) probabilities of class 1) scikit-learn halves the sum over the "
-            "classes, which gives (p − y)²; you did not halve it", _flagged(BRIER, lambda a: _classes(a) <= 2,
+            "classes, which gives (p − y)²; you did not halve it", flagged(BRIER, lambda a: _classes(a) <= 2,
                                                                           never_halved=True)),
     Mistake("the sum over the classes is halved only when K ≤ 2 (scikit-learn's scale_by_half='auto'); you "
-            "halved it for K ≥ 3 too", _flagged(BRIER, lambda a: _classes(a) >= 3, always_halved=True)),
+            "halved it for K ≥ 3 too", flagged(BRIER, lambda a: _classes(a) >= 3, always_halved=True)),
     Mistake("a target of −1 means class 0 (y = 0, as scikit-learn reads {−1, 1} labels); you used −1 as the "
-            "value y", _flagged(BRIER, lambda a: bool(np.any(np.asarray(a["target"]) == -1)),
+            "value y", flagged(BRIER, lambda a: bool(np.any(np.asarray(a["target"]) == -1)),
                                minus_one_as_value=True)),
 )
 
