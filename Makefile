@@ -22,7 +22,7 @@ LOCK_FLAGS ?= -c $(LOCK)
 TORCH_INDEX ?=
 TORCH_FLAGS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 
-.PHONY: lab test venv upgrade book bench walkthrough gradescope assign figures clean
+.PHONY: lab test venv upgrade book bench walkthrough gradescope assign translate figures clean
 
 # A changed pyproject.toml or lock reinstalls into the existing .venv (`make clean venv` starts afresh).
 # pip byte-compiles every installed module on one core (torch alone has thousands: half of a fresh
@@ -89,6 +89,11 @@ bench: $(STAMP)
 # Regenerate exercises/ from solutions/ (a test fails when they drift).
 assign: $(STAMP)
 	$(VENV)/bin/lossedu assign
+
+# The Chinese edition (notebooks/zh/, solutions/zh/, exercises/zh/) from the English notebooks and the translations in
+# i18n/zh/ (tools/translate.py; tests/test_translation.py fails when an English cell changed and its translation did not).
+translate: $(STAMP)
+	$(PY) tools/translate.py
 
 # Redraw the README's pictures (docs/images/*.png) with tools/front_page_figures.py; a test fails when they are stale.
 figures: $(STAMP)

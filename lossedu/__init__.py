@@ -7,5 +7,6 @@
 """
 from . import functional
 from .bridge import as_torch
+from .i18n import language, set_language
 
-__all__ = ["functional", "as_torch"]
+__all__ = ["functional", "as_torch", "set_language", "language"]

@@ -1,0 +1,95 @@
+"""The course's languages: English (the source) and 简体中文 (`zh`).
+
+Everything a learner reads outside a notebook's own cells goes through `tr`: the titles, axis labels and
+legends of the figures (`lossedu.plot`, `lossedu.lessons`), the widgets' labels, and the feedback of
+`check` and `lossedu grade`. A Chinese notebook starts with `lossedu.set_language("zh")`; the grader reads
+the notebook's own language (its metadata `lossedu.language`); `LOSSEDU_LANG=zh` sets the default.
+
+The English text is the key: `tr("loss")` is "loss" in English and the catalogue's "损失" in Chinese. A
+text with fields is formatted after translation, `tr("{n} steps", n=3)`, so a translation may put the
+fields where its grammar wants them. A text the catalogue lacks stays English (tests/test_translation.py
+checks that the catalogues cover what the course draws and says).
+"""
+from __future__ import annotations
+
+import os
+
+LANGUAGES = ("en", "zh")
+_DEFAULT = "en"
+
+
+def _normal(lang):
+    if not isinstance(lang, str):
+        raise TypeError(f"language must be a string, one of {', '.join(LANGUAGES)}; got {type(lang).__name__}")
+    code = lang.strip().lower().replace("_", "-")
+    code = {"zh-cn": "zh", "zh-hans": "zh", "cn": "zh", "chinese": "zh", "english": "en"}.get(code, code)
+    code = code.split("-")[0] if code.startswith("en") else code
+    if code not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    return code
+
+
+_current = _normal(os.environ.get("LOSSEDU_LANG") or _DEFAULT)
+
+
+def set_language(lang):
+    """Choose the language of figures, widgets and feedback: "en" or "zh" (also "zh_CN", "zh-Hans")."""
+    global _current
+    _current = _normal(lang)
+    if _current == "zh":
+        _chinese_fonts()
+    return _current
+
+
+def language():
+    """The language now in use ("en" or "zh")."""
+    return _current
+
+
+def catalogue(lang=None):
+    """{English text: translation} of a language (empty for English)."""
+    lang = _normal(lang or _current)
+    if lang == "en":
+        return {}
+    from . import zh
+
+    return zh.MESSAGES
+
+
+def tr(text, lang=None, **fields):
+    """`text` in the current language (or `lang`), then formatted with `fields` if any."""
+    out = catalogue(lang).get(text, text)
+    return out.format(**fields) if fields else out
+
+
+class language_set:
+    """`with language_set("zh"): ...` — a language for the duration of a block (the grader's feedback)."""
+
+    def __init__(self, lang):
+        self.lang = _normal(lang)
+
+    def __enter__(self):
+        global _current
+        self.before, _current = _current, self.lang
+        return self.lang
+
+    def __exit__(self, *exc):
+        global _current
+        _current = self.before
+        return False
+
+
+# Fonts with the Chinese glyphs, in the order matplotlib should try them after its own DejaVu Sans (which
+# has none): the Noto/Source Han fonts of Linux distributions (Debian's fonts-noto-cjk), WenQuanYi, and
+# the ones macOS and Windows ship. matplotlib falls back glyph by glyph along this list.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+             "Droid Sans Fallback", "PingFang SC", "Heiti SC", "Microsoft YaHei", "SimHei")
+
+
+def _chinese_fonts():
+    import matplotlib
+
+    family = list(matplotlib.rcParams["font.sans-serif"])
+    matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", *[f for f in CJK_FONTS if f not in family],
+                                              *[f for f in family if f != "DejaVu Sans"]]
+    matplotlib.rcParams["axes.unicode_minus"] = True
