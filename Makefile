@@ -22,7 +22,7 @@ LOCK_FLAGS ?= -c $(LOCK)
 TORCH_INDEX ?=
 TORCH_FLAGS := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 
-.PHONY: lab test venv upgrade book bench walkthrough gradescope assign translate figures clean
+.PHONY: lab lab-zh test venv upgrade book bench walkthrough gradescope assign translate figures clean
 
 # A changed pyproject.toml or lock reinstalls into the existing .venv (`make clean venv` starts afresh).
 # pip byte-compiles every installed module on one core (torch alone has thousands: half of a fresh
@@ -52,8 +52,13 @@ upgrade:
 	touch $(STAMP)
 	$(MAKE) test
 
+# COURSE_LANG=zh (or `make lab-zh`): the Chinese edition, notebooks/zh/, with JupyterLab's menus in Chinese.
+COURSE_LANG ?= en
 lab: $(STAMP)
-	$(PY) -m lossedu.lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(PY) -m lossedu.lab --lang=$(COURSE_LANG) --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks$(if $(filter zh,$(COURSE_LANG)),/zh) $(ROOT_FLAG) $(LAB_ARGS)
+
+lab-zh:
+	$(MAKE) lab COURSE_LANG=zh
 
 # Unit tests first (--dist loadgroup: tests marked with one xdist_group run on one worker, so torch's
 # OpInfo samples are made once, tests/test_torch_samples.py), then nbval executes every notebook in notebooks/, solutions/ and exercises/ (whose

@@ -11,6 +11,11 @@ the kernel's answer (measured: a kernel_info round trip through the server 44 ms
 The course's development tools include nbgrader (`make test` runs its pipeline), whose JupyterLab
 and server extensions are for a teacher's nbgrader course folder: here they would only add menus
 and an error about a missing nbgrader_config.py, so the learner's JupyterLab leaves them off.
+
+`--lang=zh` (`make lab-zh`) opens the Chinese edition with JupyterLab's own menus in Chinese: the
+official language pack (jupyterlab-language-pack-zh-CN, a dependency) provides them, and an
+overrides.json in a settings folder of this launch makes zh_CN the default locale, so the learner's own
+settings and the English `make lab` are left as they are.
 """
 from __future__ import annotations
 
@@ -48,12 +53,47 @@ def lab_config_dir():
     return folder
 
 
+#: the course's languages: JupyterLab's locale for each (None: JupyterLab's default, English)
+LOCALES = {"en": None, "zh": "zh_CN"}
+TRANSLATION_PLUGIN = "@jupyterlab/translation-extension:plugin"
+
+
+def app_settings_dir(locale):
+    """A JupyterLab application-settings folder whose overrides.json makes `locale` the default language
+    (merged into the overrides this JupyterLab already has, if any), in Jupyter's runtime folder."""
+    from jupyter_core.paths import jupyter_runtime_dir
+    from jupyterlab.labapp import LabApp
+
+    folder = Path(jupyter_runtime_dir()) / f"lossedu-lab-settings-{locale}"
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = Path(LabApp().app_settings_dir) / "overrides.json"
+    overrides = json.loads(existing.read_text(encoding="utf-8")) if existing.is_file() else {}
+    overrides.setdefault(TRANSLATION_PLUGIN, {})["locale"] = locale
+    (folder / "overrides.json").write_text(json.dumps(overrides, indent=1), encoding="utf-8")
+    return folder
+
+
+def language_args(argv):
+    """(JupyterLab's arguments, extra arguments) for `--lang=X` in argv, which is removed."""
+    rest, lang = [], "en"
+    for arg in argv:
+        if arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    if lang not in LOCALES:
+        raise SystemExit(f"--lang must be one of {', '.join(LOCALES)}, got {lang!r}")
+    locale = LOCALES[lang]
+    return rest, ([] if locale is None else [f"--LabApp.app_settings_dir={app_settings_dir(locale)}"])
+
+
 def main(argv=None):
     from jupyterlab.labapp import main as lab_main
 
     os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(lab_config_dir()), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p)
-    return lab_main(argv=[*SERVER_ARGS, *(sys.argv[1:] if argv is None else argv)])
+    rest, extra = language_args(sys.argv[1:] if argv is None else argv)
+    return lab_main(argv=[*SERVER_ARGS, *extra, *rest])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ The latency itself is measured by benchmarks/lab_roundtrip.py (a kernel round tr
 server ~44 ms, through lossedu.lab ~3 ms); here, that the pieces are wired as that needs."""
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,24 @@ def test_nbgraders_extensions_stay_off_in_the_learners_lab(tmp_path, monkeypatch
     folder = lab.lab_config_dir()
     config = json.loads((folder / "labconfig" / "page_config.json").read_text())
     assert config == {"disabledExtensions": {"@jupyter/nbgrader": True}}
+
+
+def test_the_chinese_lab_opens_notebooks_zh_with_jupyterlabs_menus_in_chinese(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
+    rest, extra = lab.language_args(["--lang=zh", "--notebook-dir=."])
+    assert rest == ["--notebook-dir=."] and len(extra) == 1 and extra[0].startswith("--LabApp.app_settings_dir=")
+    folder = Path(extra[0].split("=", 1)[1])
+    overrides = json.loads((folder / "overrides.json").read_text())
+    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    assert lab.language_args(["--lang=en", "x"]) == (["x"], []) and lab.language_args(["x"]) == (["x"], [])
+    with pytest.raises(SystemExit, match="--lang must be one of en, zh"):
+        lab.language_args(["--lang=fr"])
+    # the language pack is installed, and JupyterLab lists zh_CN among its languages
+    from jupyterlab_server.translation_utils import get_language_pack, get_language_packs
+
+    assert "zh_CN" in get_language_packs("en")[0]
+    assert get_language_pack("zh_CN")[0]["jupyterlab"]["Restart Kernel…"] == ["重启内核…"]
+    dry = subprocess.run(["make", "-n", "lab-zh"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "--lang=zh" in dry and "--LabApp.default_url=/lab/tree/notebooks/zh" in dry
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "--lang=en" in dry and "--LabApp.default_url=/lab/tree/notebooks " in dry
