@@ -25,6 +25,10 @@ build_book = load_tool("build_book")
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 EXERCISES = sorted(p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+# the Chinese edition (tools/translate.py): lessons and exercises that have a twin so far, and the solutions'
+ZH_LESSONS = sorted(p.stem for p in (ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+ZH_EXERCISES = sorted(p.stem for p in (ROOT / "exercises" / "zh").glob("[0-9][0-9]_*.ipynb"))
+ZH_SOLUTIONS = sorted((ROOT / "solutions" / "zh").glob("[0-9][0-9]_*.ipynb"))
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 # the course's notebooks carry no cell ids (nbformat 4.4 layout), which nbformat only warns about
 pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFieldWarning")
@@ -151,9 +155,10 @@ def test_make_book_builds_then_checks_and_ci_runs_it():
 # --------------------------------------------------------------------------- looking for solution text
 def solution_blocks():
     """{notebook name: [the lines of each `### BEGIN/END SOLUTION` region, markers left out]} from solutions/."""
-    return {path.stem: [[line.strip() for line in region.splitlines()[1:-1]]
-                        for cell in nbio.load(path)["cells"] for region in nbio.solution_regions(nbio.source(cell))]
-            for path in SOLUTIONS}
+    return {f"{path.parent.name}/{path.stem}".removeprefix("solutions/"):
+            [[line.strip() for line in region.splitlines()[1:-1]]
+             for cell in nbio.load(path)["cells"] for region in nbio.solution_regions(nbio.source(cell))]
+            for path in SOLUTIONS + ZH_SOLUTIONS}
 
 
 def allowed_text():
@@ -161,7 +166,7 @@ def allowed_text():
     `show_source` prints). A solution line that is also one of these is not a leak."""
     lines = set()
     for folder in ("notebooks", "exercises"):
-        for path in (ROOT / folder).glob("*.ipynb"):
+        for path in (ROOT / folder).rglob("*.ipynb"):
             for cell in nbformat.read(path, as_version=4).cells:
                 lines.update(line.strip() for line in cell.source.splitlines())
     for path in (ROOT / "lossedu").rglob("*.py"):
@@ -200,7 +205,7 @@ def leaks(pages):
 def test_every_assignment_has_solution_lines_to_look_for():
     """The leak test looks for something: each solution has lines that no lesson or exercise shows."""
     telltales = telltale_lines()
-    assert {path.stem for path in SOLUTIONS} == set(telltales.values())
+    assert {path.stem for path in SOLUTIONS} == {name.removeprefix("zh/") for name in telltales.values()}
     assert len(telltales) > 10 * len(SOLUTIONS)
 
 
@@ -223,14 +228,14 @@ def book_dir():
     return Path(BOOK).resolve() if Path(BOOK).is_absolute() else (ROOT / BOOK).resolve()
 
 
-def html_page(name):
-    path = book_dir() / "_build" / "html" / f"{name}.html"
+def html_page(name, edition=""):
+    path = book_dir() / "_build" / "html" / edition / f"{name}.html"
     assert path.is_file(), f"no page {path}"
     return path.read_text()
 
 
-def executed(name):
-    return nbformat.read(book_dir() / "executed" / f"{name}.ipynb", as_version=4)
+def executed(name, edition=""):
+    return nbformat.read(book_dir() / edition / "executed" / f"{name}.ipynb", as_version=4)
 
 
 def drawn(notebook):
@@ -241,20 +246,51 @@ def drawn(notebook):
     return len(figures), sum(build_book.is_widget(o) for o in figures)
 
 
+EDITIONS = [("", name) for name in LESSONS] + [("zh", name) for name in ZH_LESSONS]
+
+
 @built
-@pytest.mark.parametrize("name", LESSONS)
-def test_each_lesson_page_shows_every_figure_its_notebook_draws(name):
-    page = html_page(f"notebooks/{name}")
-    figures, widgets = drawn(executed(name))
+@pytest.mark.parametrize("edition,name", EDITIONS, ids=[f"{e or 'en'}-{n}" for e, n in EDITIONS])
+def test_each_lesson_page_shows_every_figure_its_notebook_draws(edition, name):
+    page = html_page(f"notebooks/{name}", edition)
+    figures, widgets = drawn(executed(name, edition))
     assert figures > 0
     images = re.findall(r"<img\b", page)
     assert len(images) == figures, f"{name}: the notebook drew {figures} figures, its page shows {len(images)}"
-    # each widget: its picture, then the line saying the live version runs in JupyterLab
+    # each widget: its picture, then the line saying the live version runs in JupyterLab (in the page's language)
     sequence = re.findall(r'<img\b|class="lossedu-live-note"', page)
     notes = [i for i, token in enumerate(sequence) if token != "<img"]
     assert len(notes) == widgets
     assert all(i > 0 and sequence[i - 1] == "<img" for i in notes)
+    assert page.count(build_book.LIVE_NOTE_LEADS[edition or "en"]) == widgets
     assert "application/vnd.jupyter.widget-view" not in page and "jupyter-widgets" not in page
+
+
+@built
+def test_every_page_of_either_edition_links_to_the_other_and_says_its_language():
+    html_root = book_dir() / "_build" / "html"
+    pages = [p for p in html_root.rglob("*.html") if "_static" not in p.parts and "mathjax" not in p.parts
+             and p.name not in ("search.html", "genindex.html")]
+    zh = [p for p in pages if p.relative_to(html_root).parts[0] == "zh"]
+    assert len(zh) >= len(ZH_LESSONS) + len(ZH_EXERCISES) + 2 and len(pages) - len(zh) >= len(LESSONS) + 2
+    for path in pages:
+        text = path.read_text()
+        assert "lossedu-lang.js" in text, f"{path} has no language switch"
+        lang = re.search(r'<html[^>]*\blang="([^"]+)"', text).group(1)
+        assert lang.startswith("zh") == (path in zh), f"{path}: lang={lang}"
+    # the switch maps a page to the same path in the other edition: check that those pages exist
+    for path in zh:
+        english = html_root / path.relative_to(html_root / "zh")
+        assert english.is_file(), f"{path}'s English page {english} does not exist"
+
+
+@built
+def test_the_chinese_landing_page_and_exercise_pages_exist():
+    landing = page_lines(html_page("intro", "zh"))
+    assert "make lab-zh" in {line.split("#")[0].strip() for line in landing}
+    html_page("exercises", "zh")
+    for name in ZH_EXERCISES:
+        assert "# YOUR CODE HERE" in page_lines(html_page(f"exercises/{name}", "zh"))
 
 
 @built
@@ -299,3 +335,22 @@ def test_no_solution_text_anywhere_in_the_book():
     assert len(pages) > len(LESSONS) + len(EXERCISES)
     assert not [p for p in pages if "solution" in p.lower()]
     assert leaks(pages) == []
+
+
+def test_the_chinese_table_of_contents_is_the_english_one_with_each_twin_that_exists():
+    toc, files = toc_files()
+    zh = build_book.zh_toc(toc)
+    zh_files = []
+
+    def walk(entries):
+        for entry in entries:
+            zh_files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in zh["parts"]:
+        walk(part["chapters"])
+    assert zh_files == [f for f in files if f in ("exercises",) or
+                        (f.split("/")[0] == "notebooks" and f.split("/")[1] in ZH_LESSONS) or
+                        (f.split("/")[0] == "exercises" and f.split("/")[1] in ZH_EXERCISES)]
+    assert [part["caption"] for part in zh["parts"]] == [build_book.ZH_CAPTIONS[p["caption"]] for p in toc["parts"]]
+    assert toc == toc_files()[0]  # the English one is left as it was

@@ -19,9 +19,16 @@ The exercises are the student versions in exercises/, copied as they are (not ex
 raise). Nothing from solutions/ is ever copied: tests/test_book.py checks the built pages for
 solution text.
 
+Two editions: the English book, and the Chinese one (中文版) made the same way from notebooks/zh/ and
+exercises/zh/ (tools/translate.py generates them) with book/zh/'s landing and exercises pages, its table of
+contents the English one's with each file replaced by its Chinese twin (a twin not yet translated is left
+out). The Chinese book is the folder zh/ of the English one, with the same page paths, and every page of
+either links to the same page in the other (book/_static/lossedu-lang.js).
+
 Layout of OUT: `source/` (what Sphinx reads: book/ plus the executed notebooks and the exercises),
 `executed/` (each lesson exactly as nbclient left it, widgets and all: what the test counts figures
-in) and `_build/html/` (the book).
+in) and `_build/html/` (the book); `zh/source/`, `zh/executed/` for the Chinese edition, whose pages end
+up in `_build/html/zh/`.
 """
 
 import argparse
@@ -31,10 +38,12 @@ import shutil
 import subprocess
 import sys
 import time
+import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -47,15 +56,23 @@ CELL_TIMEOUT = 300  # seconds, as `make test` allows a cell under nbval
 LIVE_NOTE_LEAD = "Interactive in JupyterLab:"
 LIVE_NOTE_TEXT = (f"{LIVE_NOTE_LEAD} this picture is the widget's starting state. Open the notebook with "
                   "`make lab` (or Binder) and move its controls to see it redraw.")
-LIVE_NOTE = nbformat.v4.new_output(
-    "display_data",
-    data={
-        "text/html": '<p class="lossedu-live-note">▶ ' + html.escape(LIVE_NOTE_TEXT, quote=False)
-        .replace(LIVE_NOTE_LEAD, f"<strong>{LIVE_NOTE_LEAD}</strong>")
-        .replace("`make lab`", "<code>make lab</code>") + "</p>",
-        "text/plain": LIVE_NOTE_TEXT,
-    },
-)
+LIVE_NOTE_LEADS = {"en": LIVE_NOTE_LEAD, "zh": "在 JupyterLab 中可交互："}
+LIVE_NOTE_TEXTS = {"en": LIVE_NOTE_TEXT,
+                   "zh": f"{LIVE_NOTE_LEADS['zh']}这张图是交互组件的初始画面。用 `make lab-zh`（或 Binder）打开这个 "
+                         "notebook，拖动它的控件即可看到图随之重绘。"}
+
+
+def live_note(lang="en"):
+    """The line under each widget's picture, in the page's language."""
+    lead, text = LIVE_NOTE_LEADS[lang], LIVE_NOTE_TEXTS[lang]
+    command = re.search(r"`([^`]+)`", text).group(1)
+    markup = (html.escape(text, quote=False).replace(lead, f"<strong>{lead}</strong>")
+              .replace(f"`{command}`", f"<code>{command}</code>"))
+    return nbformat.v4.new_output("display_data", data={"text/html": f'<p class="lossedu-live-note">▶ {markup}</p>',
+                                                        "text/plain": text})
+
+
+LIVE_NOTE = live_note("en")
 
 
 # --------------------------------------------------------------------------- what a page shows
@@ -68,7 +85,7 @@ def is_figure(output):
     return "image/png" in output.get("data", {})
 
 
-def page_outputs(outputs):
+def page_outputs(outputs, lang="en"):
     """The outputs of one executed cell as a static page shows them.
 
     A widget with a picture becomes that picture alone (no widget view, which a page without a kernel
@@ -82,18 +99,18 @@ def page_outputs(outputs):
         elif is_figure(output):
             picture = copy.deepcopy(output)
             picture["data"] = {"image/png": output["data"]["image/png"]}
-            shown += [picture, copy.deepcopy(LIVE_NOTE)]
+            shown += [picture, live_note(lang)]
     return shown
 
 
-def page_notebook(executed):
+def page_notebook(executed, lang="en"):
     """A copy of an executed notebook as its book page shows it: `page_outputs` in every code cell,
     and no saved widget state (nothing on a static page could use it)."""
     page = copy.deepcopy(executed)
     page.metadata.pop("widgets", None)
     for cell in page.cells:
         if cell.cell_type == "code":
-            cell.outputs = page_outputs(cell.outputs)
+            cell.outputs = page_outputs(cell.outputs, lang)
     return page
 
 
@@ -110,40 +127,131 @@ def execute(path, executed_dir):
     return path.name, time.perf_counter() - start
 
 
-def stage(out, jobs):
+def _execute_all(lessons, executed, jobs):
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for name, seconds in pool.map(execute, lessons, [executed] * len(lessons)):
+            print(f"  executed {name} in {seconds:.1f} s", flush=True)
+
+
+def stage(out, jobs, lessons=None):
     """Fill out/source with what Sphinx reads, executing the lessons `jobs` at a time."""
     source, executed = out / "source", out / "executed"
     for folder in (source, executed):
         shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(BOOK, source)
+    shutil.copytree(BOOK, source, ignore=shutil.ignore_patterns("zh"))
     executed.mkdir(parents=True)
     (source / "notebooks").mkdir()
-    shutil.copytree(EXERCISES, source / "exercises", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(EXERCISES, source / "exercises", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "zh"))
     shutil.copytree(IMAGES, source / "images")
-    lessons = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for name, seconds in pool.map(execute, lessons, [executed] * len(lessons)):
-            print(f"  executed {name} in {seconds:.1f} s", flush=True)
+    lessons = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if lessons is None else lessons
+    _execute_all(lessons, executed, jobs)
     for lesson in lessons:
         page = page_notebook(nbformat.read(executed / lesson.name, as_version=4))
         nbformat.write(page, source / "notebooks" / lesson.name)
+    _mathjax(source)
+
+
+def _mathjax(source):
     # MathJax, served from the book itself (Sphinx's default is a CDN); _config.yml points at it
     import jupyter_server_mathjax
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", source / "_extra" / "mathjax")
 
 
+# --------------------------------------------------------------------------- the Chinese edition
+ZH_TITLE = "lossedu：从第一性原理讲透每一个机器学习损失函数"
+ZH_CAPTIONS = {"Part I · The losses of torch.nn.functional": "第一部分 · torch.nn.functional 的损失函数",
+               "Part II · The losses torch.nn does not ship": "第二部分 · torch.nn 没有提供的损失函数",
+               "Exercises": "练习"}
+
+
+def zh_twin(file):
+    """The Chinese twin of a book file ("notebooks/01_regression" -> notebooks/zh/01_regression.ipynb),
+    None for the book's own pages (intro, exercises), which book/zh/ has."""
+    folder, _, stem = file.partition("/")
+    return ROOT / folder / "zh" / f"{stem}.ipynb" if stem else None
+
+
+def zh_toc(toc):
+    """The English table of contents with each notebook replaced by its Chinese twin (same page path) and the
+    captions translated; a notebook without a twin yet is left out."""
+    toc = copy.deepcopy(toc)
+
+    def keep(entries):
+        out = []
+        for entry in entries:
+            twin = zh_twin(entry["file"])
+            if twin is not None and not twin.exists():
+                print(f"  中文版: {entry['file']} has no Chinese twin yet, left out", flush=True)
+                continue
+            if "sections" in entry:
+                entry["sections"] = keep(entry["sections"])
+            out.append(entry)
+        return out
+
+    for part in toc["parts"]:
+        part["caption"] = ZH_CAPTIONS.get(part["caption"], part["caption"])
+        part["chapters"] = keep(part["chapters"])
+    return toc
+
+
+def _present_rows(text, source):
+    """A page's table rows whose {doc} link points at a page the edition has (the others are left out)."""
+    def present(line):
+        m = re.search(r"\{doc\}`[^<`]*<([^>]+)>`", line)
+        return m is None or (source / f"{m.group(1)}.ipynb").exists() or (source / f"{m.group(1)}.md").exists()
+    return "\n".join(line for line in text.split("\n") if present(line))
+
+
+def stage_zh(out, jobs):
+    """Fill out/zh/source with the Chinese edition: book/zh's pages, the English configuration with the
+    Chinese title and language, the translated table of contents, the executed Chinese lessons."""
+    source, executed = out / "zh" / "source", out / "zh" / "executed"
+    for folder in (source, executed):
+        shutil.rmtree(folder, ignore_errors=True)
+    source.mkdir(parents=True)
+    executed.mkdir(parents=True)
+    shutil.copytree(BOOK / "_static", source / "_static")
+    shutil.copytree(IMAGES, source / "images")
+    config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = ZH_TITLE
+    config["sphinx"]["config"]["language"] = "zh_CN"
+    (source / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    toc = zh_toc(yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8")))
+    (source / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (source / "notebooks").mkdir()
+    (source / "exercises").mkdir()
+    for exercise in sorted((EXERCISES / "zh").glob("[0-9][0-9]_*.ipynb")):
+        shutil.copy(exercise, source / "exercises" / exercise.name)
+    lessons = sorted((NOTEBOOKS / "zh").glob("[0-9][0-9]_*.ipynb"))
+    _execute_all(lessons, executed, jobs)
+    for lesson in lessons:
+        page = page_notebook(nbformat.read(executed / lesson.name, as_version=4), "zh")
+        nbformat.write(page, source / "notebooks" / lesson.name)
+    for page in ("intro.md", "exercises.md"):
+        (source / page).write_text(_present_rows((BOOK / "zh" / page).read_text(encoding="utf-8"), source),
+                                   encoding="utf-8")
+    _mathjax(source)
+
+
+def _sphinx(source, out):
+    shutil.rmtree(out / "_build", ignore_errors=True)  # no page of an earlier build may outlive its source
+    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output",
+                    str(out), "--builder", "html", "--warningiserror", "--keep-going", "--quiet"],
+                   check=True)
+
+
 def build(out, jobs=2):
     start = time.perf_counter()
     stage(out, jobs)
+    stage_zh(out, jobs)
     staged = time.perf_counter()
-    shutil.rmtree(out / "_build", ignore_errors=True)  # no page of an earlier build may outlive its source
-    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(out / "source"), "--path-output",
-                    str(out), "--builder", "html", "--warningiserror", "--keep-going", "--quiet"],
-                   check=True)
+    _sphinx(out / "source", out)
+    _sphinx(out / "zh" / "source", out / "zh")
+    shutil.copytree(out / "zh" / "_build" / "html", out / "_build" / "html" / "zh")
     (out / "_build" / "html" / ".nojekyll").touch()  # served as is by GitHub Pages, _static/ included
     done = time.perf_counter()
-    print(f"book: {out / '_build' / 'html' / 'index.html'} (executing {staged - start:.0f} s, "
-          f"Sphinx {done - staged:.0f} s)")
+    print(f"book: {out / '_build' / 'html' / 'index.html'}, 中文版 {out / '_build' / 'html' / 'zh' / 'index.html'} "
+          f"(executing {staged - start:.0f} s, Sphinx {done - staged:.0f} s)")
 
 
 def main(argv=None):
