@@ -50,6 +50,8 @@ import numpy as np
 from IPython.display import Image, clear_output, display
 from matplotlib.figure import Figure
 
+from .i18n import tr
+
 __all__ = ["pointwise", "plot_losses_and_gradients", "plot_histories", "plot_fit", "interactive", "Interactive", "png"]
 
 
@@ -95,8 +97,8 @@ def _loss_gradient_figure(curves, x, *, xlabel, loss_label, gradient_label, at=N
             v, g = curve(np.array([float(at)]))
             ax_loss.plot([at], v, "o", color=line.get_color())
             ax_grad.plot([at], g, "o", color=line.get_color())
-    ax_loss.set(xlabel=xlabel, ylabel=loss_label, title="loss")
-    ax_grad.set(xlabel=xlabel, ylabel=gradient_label, title="gradient")
+    ax_loss.set(xlabel=tr(xlabel), ylabel=tr(loss_label), title=tr("loss"))
+    ax_grad.set(xlabel=tr(xlabel), ylabel=tr(gradient_label), title=tr("gradient"))
     for ax in (ax_loss, ax_grad):
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         ax.grid(alpha=0.3)
@@ -117,7 +119,7 @@ def plot_losses_and_gradients(curves, d=None, *, title=None, figsize=(10, 4)):
     """
     d = np.linspace(-3.0, 3.0, 601) if d is None else np.asarray(d, dtype=np.float64)
     fig, ax_loss, ax_grad = _loss_gradient_figure(
-        curves, d, xlabel="d = input − target", loss_label="loss ℓ(d)", gradient_label="∂ℓ/∂input",
+        curves, d, xlabel=tr("d = input − target"), loss_label=tr("loss ℓ(d)"), gradient_label="∂ℓ/∂input",
         title=title, figsize=figsize,
     )
     for ax in (ax_loss, ax_grad):
@@ -145,7 +147,7 @@ def plot_histories(histories, *, styles=None, logy=False, title=None, figsize=(6
         colour = colours.setdefault(_run_name(label), f"C{len(colours) % 10}")
         style = {"color": colour, **_history_style(label), **styles.get(label, {})}
         ax.plot(np.arange(len(losses)), losses, label=label, **style)
-    ax.set(xlabel="step", ylabel="training loss", title=title)
+    ax.set(xlabel=tr("step"), ylabel=tr("training loss"), title=title)
     if logy:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
@@ -178,7 +180,7 @@ def _data_figure(x, y, figsize, *, size):
     x, y = np.asarray(x), np.asarray(y)
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
-    ax.scatter(x, y, s=size, color="0.4", label="data", zorder=3)
+    ax.scatter(x, y, s=size, color="0.4", label=tr("data"), zorder=3)
     return fig, ax, np.linspace(x.min(), x.max(), 200)
 
 
@@ -224,10 +226,17 @@ def _control(name, spec):
         return spec
     # "initial": the label takes the width its text needs; the default cuts "label_smoothing" short.
     style = {"description_width": "initial"}
+    # The learner reads the description and the dropdown's labels: in the course's language (the
+    # keyword itself, what the code passes to plot_fn, and the dropdown's values never change).
+    description = tr(name)
     if isinstance(spec, bool):
-        return W.Checkbox(value=spec, description=name, style=style)
+        return W.Checkbox(value=spec, description=description, style=style)
     if isinstance(spec, list):
-        return W.Dropdown(options=spec, value=spec[0], description=name, style=style)
+        # an option that is an identifier is a value the code passes on ('mean', 'hinge'): shown as it is
+        labels = [tr(option) if isinstance(option, str) and not option.isidentifier() else str(option)
+                  for option in spec]
+        shown = spec if labels == [str(option) for option in spec] else list(zip(labels, spec))
+        return W.Dropdown(options=shown, value=spec[0], description=description, style=style)
     if isinstance(spec, tuple) and 2 <= len(spec) <= 4 and all(isinstance(v, (int, float)) for v in spec):
         lo, hi = spec[:2]
         integer = all(isinstance(v, int) and not isinstance(v, bool) for v in spec)
@@ -237,7 +246,7 @@ def _control(name, spec):
         # continuous_update=False: the value is sent when the handle is let go. A redraw costs
         # 40–200 ms of CPU here, more than the ~16 ms between a drag's events, so sending every
         # value would only queue redraws behind the hand (a widget passed in keeps its own setting).
-        return slider(value=value, min=lo, max=hi, step=step, description=name, style=style,
+        return slider(value=value, min=lo, max=hi, step=step, description=description, style=style,
                       continuous_update=False)
     raise TypeError(
         f"control {name!r}: expected a widget, a bool, a list of options or a (min, max[, step[, value]]) "
@@ -884,8 +893,8 @@ def plot_against_logit(curves, x=None, *, title=None, figsize=(10, 4)):
     x = np.linspace(-6.0, 6.0, 601) if x is None else x
     fig = plot_losses_and_gradients(curves, x, title=title, figsize=figsize)
     for ax in fig.axes:
-        ax.set_xlabel("logit x")
-    fig.axes[0].set_ylabel("loss ℓ(x)")
+        ax.set_xlabel(tr("logit x"))
+    fig.axes[0].set_ylabel(tr("loss ℓ(x)"))
     return fig
 
 
@@ -893,8 +902,8 @@ def _draw_boundaries(ax, x, labels, boundaries, styles):
     """Points coloured by their 0/1 label and, for each (w, b), the line w·x + b = 0 on ax."""
     x, labels = np.asarray(x), np.asarray(labels)
     positive = labels > 0.5
-    ax.scatter(*x[~positive].T, s=12, color="C0", alpha=0.6, label="label 0")
-    ax.scatter(*x[positive].T, s=16, color="C3", marker="^", label="label 1")
+    ax.scatter(*x[~positive].T, s=12, color="C0", alpha=0.6, label=tr("label 0"))
+    ax.scatter(*x[positive].T, s=16, color="C3", marker="^", label=tr("label 1"))
     lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
     t = np.linspace(lo[0], hi[0], 200)
     for label, (w, b) in boundaries.items():
@@ -935,7 +944,7 @@ def plot_multilabel_boundaries(x, labels, boundaries, *, styles=None, tag_names=
     """
     labels = np.asarray(labels)
     n_tags = labels.shape[1]
-    names = tag_names or [f"tag {c}" for c in range(n_tags)]
+    names = tag_names or [tr("tag {c}", c=c) for c in range(n_tags)]
     fig = Figure(figsize=(size * n_tags, size + 0.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n_tags))
     for c, ax in enumerate(axes):
@@ -1071,17 +1080,17 @@ def ctc_lattice_widget(log_probs, target, blank=0, *, symbols=None, title=None, 
     names = list(symbols) if symbols is not None else [("∅" if c == blank else str(c)) for c in range(C)]
     fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(1, 3)
-    styles = [("log α_t(s)", "viridis", None, None), ("occupancy γ_t(s)", "Greys", 0.0, 1.0),
-              ("gradient ∂nll/∂log_probs = −γ_t(c)", "RdBu", -1.0, 1.0)]
+    styles = [("log α_t(s)", "viridis", None, None), (tr("occupancy γ_t(s)"), "Greys", 0.0, 1.0),
+              (tr("gradient ∂nll/∂log_probs = −γ_t(c)"), "RdBu", -1.0, 1.0)]
     images = []
     for ax, (label, cmap, lo, hi) in zip(axes, styles):
         images.append(ax.imshow(np.zeros((1, 1)), aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest"))
         fig.colorbar(images[-1], ax=ax, shrink=0.85)
-        ax.set(title=label, xlabel="time t")
+        ax.set(title=label, xlabel=tr("time t"))
     for ax in axes[:2]:
-        ax.set_ylabel("state s of l'")
+        ax.set_ylabel(tr("state s of l'"))
     axes[2].set_yticks(range(C), names)
-    axes[2].set_ylabel("class c")
+    axes[2].set_ylabel(tr("class c"))
     fig.suptitle(" ")
 
     def update(log_probs, target):
@@ -1098,7 +1107,8 @@ def ctc_lattice_widget(log_probs, target, blank=0, *, symbols=None, title=None, 
         for ax in axes[:2]:
             ax.set_yticks(range(lat["ext"].size), [names[c] for c in lat["ext"]])
         word = " ".join(names[c] for c in np.asarray(target).reshape(-1))
-        fig._suptitle.set_text(title or f"target [{word}], T = {np.shape(log_probs)[0]}, nll = {lat['nll']:.3f}")
+        fig._suptitle.set_text(title or tr("target [{word}], T = {T}, nll = {nll:.3f}", word=word, T=np.shape(log_probs)[0],
+                                            nll=lat["nll"]))
 
     update(log_probs, target)
     return fig, update
@@ -1121,16 +1131,16 @@ def plot_ctc_decoding(x, log_probs, targets, decoded, *, symbols=None, title=Non
         top, bottom = axes[0, b], axes[1, b]
         top.imshow(x[:, b].T, aspect="auto", cmap="magma", interpolation="nearest")
         top.set_yticks(range(x.shape[2]), names[: x.shape[2]])
-        word = lambda seq: "".join(names[int(c)] for c in seq) or "(empty)"  # noqa: E731
+        word = lambda seq: "".join(names[int(c)] for c in seq) or tr("(empty)")  # noqa: E731
         ok = list(map(int, targets[b])) == list(map(int, decoded[b]))
         top.set_title(f"{word(targets[b])} → {word(decoded[b])} {'✓' if ok else '✗'}",
                       color="k" if ok else "C3")
         bottom.imshow(np.exp(log_probs[:, b]).T, aspect="auto", cmap="Greys", vmin=0, vmax=1,
                       interpolation="nearest")
         bottom.set_yticks(range(C), names)
-        bottom.set_xlabel("time t")
-    axes[0, 0].set_ylabel("input feature")
-    axes[1, 0].set_ylabel("p(class | t)")
+        bottom.set_xlabel(tr("time t"))
+    axes[0, 0].set_ylabel(tr("input feature"))
+    axes[1, 0].set_ylabel(tr("p(class | t)"))
     if title:
         fig.suptitle(title)
     return fig
@@ -1157,7 +1167,7 @@ def plot_embeddings(embeddings, labels, *, title=None, figsize=None):
     axes = np.atleast_1d(fig.subplots(1, len(panels)))
     for ax, (name, e) in zip(axes, panels.items()):
         for k in np.unique(labels):
-            ax.scatter(*e[labels == k].T, s=14, color=f"C{int(k) % 10}", alpha=0.8, label=f"class {k}")
+            ax.scatter(*e[labels == k].T, s=14, color=f"C{int(k) % 10}", alpha=0.8, label=tr("class {k}", k=k))
         ax.set(title=name, xlabel="$e_1$", ylabel="$e_2$")
         ax.set_aspect("equal", adjustable="datalim")
         ax.grid(alpha=0.3)
@@ -1192,7 +1202,7 @@ def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, ar
     gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
     values = np.asarray(field(np.stack([gx.ravel(), gy.ravel()], axis=1))[0]).reshape(gx.shape)
     image = ax.pcolormesh(gx, gy, values, shading="auto", cmap="viridis", vmin=vmin, vmax=vmax)
-    fig.colorbar(image, ax=ax, label=label)
+    fig.colorbar(image, ax=ax, label=tr(label))
     if arrows:
         ax_, ay_ = np.meshgrid(np.linspace(x0, x1, arrows), np.linspace(y0, y1, arrows))
         grads = np.asarray(field(np.stack([ax_.ravel(), ay_.ravel()], axis=1))[1])
@@ -1227,7 +1237,7 @@ def plot_nll_curves(curves, x, *, xlabel, gradient_label="∂ℓ/∂input", at=N
     """
     x = np.asarray(x, dtype=np.float64)
     fig, ax_loss, ax_grad = _loss_gradient_figure(
-        curves, x, xlabel=xlabel, loss_label="loss ℓ", gradient_label=gradient_label, at=at,
+        curves, x, xlabel=xlabel, loss_label=tr("loss ℓ"), gradient_label=gradient_label, at=at,
         title=title, figsize=figsize,
     )
     if logx:
@@ -1306,7 +1316,7 @@ def _curves_widget(plot, view, sizes):
                 if fig.legends:
                     fig.legends[0].get_texts()[i].set_text(label)
             for ax in (ax_loss, ax_grad):
-                ax.set_xlabel(options["xlabel"])
+                ax.set_xlabel(tr(options["xlabel"]))
                 shown = ax.get_ylim()
                 ax.relim()
                 ax.autoscale_view(scaley=ax not in fixed)
@@ -1331,7 +1341,7 @@ def plot_mean_and_spread(x, y, models, *, k=2.0, styles=None, title=None, figsiz
     fig, ax, grid = _data_figure(x, y, figsize, size=10)
     for label, model in models.items():
         mean, std = (np.asarray(a, dtype=np.float64) for a in model(grid))
-        (line,) = ax.plot(grid, mean, label=f"{label}: mean ± {k:g}·std", **styles.get(label, {}))
+        (line,) = ax.plot(grid, mean, label=tr("{label}: mean ± {k:g}·std", label=label, k=k), **styles.get(label, {}))
         ax.fill_between(grid, mean - k * std, mean + k * std, color=line.get_color(), alpha=0.15)
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.grid(alpha=0.3)
@@ -1391,10 +1401,10 @@ def plot_constant_risk(y, losses, *, reduction="mean", c=None, marks=None, style
     marks, styles = marks or {}, styles or {}
     fig = Figure(figsize=figsize, layout="constrained")
     ax_data, ax_risk, ax_slope = fig.subplots(1, 3, sharex=True)
-    ax_data.scatter(y, np.arange(y.size), s=14, color="0.4", zorder=3, label="data $y_i$")
+    ax_data.scatter(y, np.arange(y.size), s=14, color="0.4", zorder=3, label=tr("data $y_i$"))
     for ax in (ax_data, ax_risk, ax_slope):
-        ax.axvline(np.mean(y), color="k", ls="--", lw=1, label="mean" if ax is ax_data else None)
-        ax.axvline(np.median(y), color="k", ls=":", lw=1.5, label="median" if ax is ax_data else None)
+        ax.axvline(np.mean(y), color="k", ls="--", lw=1, label=tr("mean") if ax is ax_data else None)
+        ax.axvline(np.median(y), color="k", ls=":", lw=1.5, label=tr("median") if ax is ax_data else None)
         for label, value in marks.items():
             ax.axvline(value, label=label if ax is ax_data else None, **styles.get(label, {}))
     for i, (label, loss) in enumerate(losses.items()):
@@ -1403,15 +1413,15 @@ def plot_constant_risk(y, losses, *, reduction="mean", c=None, marks=None, style
         if reduction == "none":
             ax_risk.plot(grid, risk, color=color, lw=0.8, alpha=0.35)
             ax_slope.plot(grid, slope, color=color, lw=0.8, alpha=0.35)
-            ax_risk.plot([], [], color=color, label=f"{label}: each $\\ell_i(c)$")  # one legend entry
+            ax_risk.plot([], [], color=color, label=tr("{label}: each $\\ell_i(c)$", label=label))  # one legend entry
         else:
             ax_risk.plot(grid, risk, color=color, label=label)
             ax_slope.plot(grid, slope, color=color, label=label)
             best = np.argmin(risk)
             ax_risk.plot(grid[best], risk[best], "o", color=color, ms=6)
-    ax_data.set(xlabel="value", ylabel="sample i", title="data")
-    ax_risk.set(xlabel="constant c", ylabel=f"R(c)   (reduction='{reduction}')", title="risk")
-    ax_slope.set(xlabel="constant c", ylabel="dR/dc", title="slope (from the _backward)")
+    ax_data.set(xlabel=tr("value"), ylabel=tr("sample i"), title=tr("data"))
+    ax_risk.set(xlabel=tr("constant c"), ylabel=f"R(c)   (reduction='{reduction}')", title=tr("risk"))
+    ax_slope.set(xlabel=tr("constant c"), ylabel="dR/dc", title=tr("slope (from the _backward)"))
     ax_slope.axhline(0, color="0.6", lw=0.8, zorder=0)
     for ax in (ax_data, ax_risk, ax_slope):
         ax.grid(alpha=0.3)
@@ -1463,11 +1473,11 @@ def constant_risk_widget(data, losses, *, c, reduction="mean", sizes=(), figsize
     y = np.asarray(data(**values), dtype=np.float64).ravel()
     fig = Figure(figsize=figsize, layout="constrained")
     ax_data, ax_risk, ax_slope = fig.subplots(1, 3, sharex=True)
-    points = ax_data.scatter(y, np.arange(y.size), s=14, color="0.4", zorder=3, label="data $y_i$")
+    points = ax_data.scatter(y, np.arange(y.size), s=14, color="0.4", zorder=3, label=tr("data $y_i$"))
     centres = []  # (mean line, median line) on each panel
     for ax in (ax_data, ax_risk, ax_slope):
-        centres.append((ax.axvline(np.mean(y), color="k", ls="--", lw=1, label="mean" if ax is ax_data else None),
-                        ax.axvline(np.median(y), color="k", ls=":", lw=1.5, label="median" if ax is ax_data else None)))
+        centres.append((ax.axvline(np.mean(y), color="k", ls="--", lw=1, label=tr("mean") if ax is ax_data else None),
+                        ax.axvline(np.median(y), color="k", ls=":", lw=1.5, label=tr("median") if ax is ax_data else None)))
     curves = {}  # label → (risk line, slope line, minimiser dot, per-sample risks, per-sample slopes)
     for i, label in enumerate(losses):
         color = f"C{i}"
@@ -1476,9 +1486,9 @@ def constant_risk_widget(data, losses, *, c, reduction="mean", sizes=(), figsize
                          ax_risk.plot([c[0]], [0.0], "o", color=color, ms=6)[0],
                          ax_risk.add_collection(LineCollection([], color=color, lw=0.8, alpha=0.35)),
                          ax_slope.add_collection(LineCollection([], color=color, lw=0.8, alpha=0.35)))
-    ax_data.set(xlabel="value", ylabel="sample i", title="data", xlim=(c[0], c[-1]), ylim=(-1, y.size))
-    ax_risk.set(xlabel="constant c", title="risk")
-    ax_slope.set(xlabel="constant c", ylabel="dR/dc", title="slope (from the _backward)")
+    ax_data.set(xlabel=tr("value"), ylabel=tr("sample i"), title=tr("data"), xlim=(c[0], c[-1]), ylim=(-1, y.size))
+    ax_risk.set(xlabel=tr("constant c"), title=tr("risk"))
+    ax_slope.set(xlabel=tr("constant c"), ylabel="dR/dc", title=tr("slope (from the _backward)"))
     ax_slope.axhline(0, color="0.6", lw=0.8, zorder=0)
     for ax in (ax_data, ax_risk, ax_slope):
         ax.grid(alpha=0.3)
@@ -1508,7 +1518,7 @@ def constant_risk_widget(data, losses, *, c, reduction="mean", sizes=(), figsize
             if reduction == "none":
                 each_risk.set_segments([np.column_stack([c, r]) for r in risk.T])
                 each_slope.set_segments([np.column_stack([c, g]) for g in slope.T])
-                entry.set_text(f"{label}: each $\\ell_i(c)$")
+                entry.set_text(tr("{label}: each $\\ell_i(c)$", label=label))
             else:
                 risk_line.set_ydata(risk)
                 slope_line.set_ydata(slope)
@@ -1525,7 +1535,7 @@ def constant_risk_widget(data, losses, *, c, reduction="mean", sizes=(), figsize
             room = 0.05 * (high - low or 1.0)
             ax.set_ylim(low - room, high + room)
         ax_risk.set_ylabel(f"R(c)   (reduction='{reduction}')")
-        fig.suptitle(f"mean {np.mean(y):.2f}, median {np.median(y):.2f}")
+        fig.suptitle(tr("mean {mean:.2f}, median {median:.2f}", mean=np.mean(y), median=np.median(y)))
 
     update(reduction, **values)
     return fig, update
@@ -1596,9 +1606,10 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7), margins=(-
         hinges[t] = (he_loss.plot(u, value, color=color, label=f"t = {t:+d}")[0],
                      he_grad.plot(u, slope, color=color, label=f"t = {t:+d}")[0])
     kink = np.array([float(margin)])
-    (he_kink,) = he_grad.plot(kink, hinge_embedding(kink, -1, margin)[1], "o", color="C3", label="value at x = margin")
-    he_loss.set(xlabel="score x (usually a distance)", ylabel="loss", title=f"hinge_embedding_loss, margin = {margin:g}")
-    he_grad.set(xlabel="score x (usually a distance)", ylabel="∂ℓ/∂x", title="its gradient")
+    (he_kink,) = he_grad.plot(kink, hinge_embedding(kink, -1, margin)[1], "o", color="C3", label=tr("value at x = margin"))
+    he_loss.set(xlabel=tr("score x (usually a distance)"), ylabel=tr("loss"),
+                title=tr("hinge_embedding_loss, margin = {margin:g}", margin=margin))
+    he_grad.set(xlabel=tr("score x (usually a distance)"), ylabel="∂ℓ/∂x", title=tr("its gradient"))
 
     def multi_margin_label(margin, p):
         return f"multi_margin_loss (p = {p}, margin = {margin:g})"
@@ -1606,16 +1617,16 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7), margins=(-
     curves = {
         multi_margin_label(margin, p): (lambda s: multi_margin(s, margin, p), dict(color="C0", lw=2)),
         "multilabel_margin_loss (margin 1)": (multilabel, dict(color="C1", ls="--")),
-        "cross_entropy (for comparison)": (softmax, dict(color="0.5", ls=":")),
+        tr("cross_entropy (for comparison)"): (softmax, dict(color="0.5", ls=":")),
     }
     multi = None
     for label, (curve, style) in curves.items():
         value, slope = curve(u)
         lines = (mc_loss.plot(u, value, label=label, **style)[0], mc_grad.plot(u, slope, label=label, **style)[0])
         multi = multi or lines  # the first: multi_margin_loss, the curves that margin and p move
-    (mc_kink,) = mc_grad.plot(kink, multi_margin(kink, margin, p)[1], "o", color="C0", label="value at u = margin")
-    mc_loss.set(xlabel="gap u = x_y − x_j (C = 2)", ylabel="loss", title="multi-class margin losses")
-    mc_grad.set(xlabel="gap u = x_y − x_j (C = 2)", ylabel="∂ℓ/∂x_y", title="their gradient")
+    (mc_kink,) = mc_grad.plot(kink, multi_margin(kink, margin, p)[1], "o", color="C0", label=tr("value at u = margin"))
+    mc_loss.set(xlabel=tr("gap u = x_y − x_j (C = 2)"), ylabel=tr("loss"), title=tr("multi-class margin losses"))
+    mc_grad.set(xlabel=tr("gap u = x_y − x_j (C = 2)"), ylabel="∂ℓ/∂x_y", title=tr("their gradient"))
     at_margin = []
     for ax in (he_loss, he_grad, mc_loss, mc_grad):
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
@@ -1654,7 +1665,7 @@ def margin_losses_widget(margin=1.0, p=1, *, x=None, figsize=(10, 7), margins=(-
         legends[1].get_texts()[0].set_text(label)
         for line in at_margin:
             line.set_xdata([margin, margin])
-        he_loss.title.set_text(f"hinge_embedding_loss, margin = {margin:g}")
+        he_loss.title.set_text(tr("hinge_embedding_loss, margin = {margin:g}", margin=margin))
         for ax, (low, high) in zip((he_loss, he_grad, mc_loss, mc_grad), ranges(he, mm)):
             shown = ax.get_ylim()
             if low < shown[0] or high > shown[1]:  # beyond the slider's range: widen, never clip
@@ -1716,11 +1727,11 @@ def kl_two_classes_widget(p=0.3, z=None, *, ps=(0.05, 0.95), title=None, figsize
     fig = Figure(figsize=figsize, layout="constrained")
     ax_loss, ax_grad = fig.subplots(1, 2)
     lines = []  # (loss line, gradient line) of the forward, then the reverse KL
-    for i, label in enumerate(("forward KL(P‖Q)", "reverse KL(Q‖P)")):
+    for i, label in enumerate((tr("forward KL(P‖Q)"), tr("reverse KL(Q‖P)"))):
         lines.append((ax_loss.plot(z, z, color=f"C{i}", label=label)[0], ax_grad.plot(z, z, color=f"C{i}", label=label)[0]))
     at_p = [ax.axvline(p, color="0.6", ls=":", lw=1, zorder=0) for ax in (ax_loss, ax_grad)]
-    ax_loss.set(xlabel="q = Q(class 0)", ylabel="KL (nats)")
-    ax_grad.set(xlabel="q = Q(class 0)", ylabel="∂KL/∂z  (z = logit of q)", title="gradient in the logit")
+    ax_loss.set(xlabel=tr("q = Q(class 0)"), ylabel=tr("KL (nats)"))
+    ax_grad.set(xlabel=tr("q = Q(class 0)"), ylabel=tr("∂KL/∂z  (z = logit of q)"), title=tr("gradient in the logit"))
     extremes = [kl_two_classes(value, z) for value in (p, *ps)]
     top = max(3.0, 1.2 * max(float(np.max(e[2])) for e in extremes))
     low = min(float(np.min(e[k])) for e in extremes for k in (3, 4))
@@ -1741,7 +1752,7 @@ def kl_two_classes_widget(p=0.3, z=None, *, ps=(0.05, 0.95), title=None, figsize
             grad_line.set_data(q, slope)
         for line in at_p:
             line.set_xdata([p, p])
-        ax_loss.set_title(f"loss, P = ({p:.2f}, {1 - p:.2f})")
+        ax_loss.set_title(tr("loss, P = ({p:.2f}, {q:.2f})", p=p, q=1 - p))
 
     update(p)
     return fig, update
@@ -1784,14 +1795,14 @@ def forward_reverse_kl_widget(log_p, mean, std, support, *, stds=None, title=Non
 
     fig = Figure(figsize=figsize, layout="constrained")
     ax_pq, ax_kl = fig.subplots(1, 2)
-    ax_pq.fill_between(support, np.exp(log_p), color="0.6", alpha=0.5, label="P (fixed)")
+    ax_pq.fill_between(support, np.exp(log_p), color="0.6", alpha=0.5, label=tr("P (fixed)"))
     (q_line,) = ax_pq.plot(support, np.exp(log_p), color="C3", lw=2, label="Q")
-    ax_pq.set(xlabel="x", ylabel="probability")
+    ax_pq.set(xlabel="x", ylabel=tr("probability"))
     legend = ax_pq.legend(fontsize="small")
     curves = [(ax_kl.plot(means, means, color=color, label=label)[0], ax_kl.plot([0], [0], "o", color=color)[0])
-              for label, color in (("forward KL(P‖Q)", "C0"), ("reverse KL(Q‖P)", "C1"))]
+              for label, color in ((tr("forward KL(P‖Q)"), "C0"), (tr("reverse KL(Q‖P)"), "C1"))]
     at_mean = ax_kl.axvline(mean, color="C3", lw=1.5)
-    ax_kl.set(xlabel="mean of Q", ylabel="KL (nats)", title=f"both KLs against Q's mean (std {std:.2f})")
+    ax_kl.set(xlabel=tr("mean of Q"), ylabel=tr("KL (nats)"), title=tr("both KLs against Q's mean (std {std:.2f})", std=std))
     ax_kl.legend(fontsize="small")
     for ax in (ax_pq, ax_kl):
         ax.grid(alpha=0.3)
@@ -1820,7 +1831,7 @@ def forward_reverse_kl_widget(log_p, mean, std, support, *, stds=None, title=Non
                 line.set_ydata(curve)
                 best = np.argmin(curve)
                 dot.set_data([means[best]], [curve[best]])
-            ax_kl.set_title(f"both KLs against Q's mean (std {std:.2f})")
+            ax_kl.set_title(tr("both KLs against Q's mean (std {std:.2f})", std=std))
             shown["std"] = std
 
     update(mean, std)
@@ -1904,10 +1915,10 @@ def plot_reliability(models, labels, bins=10, *, title=None, size=4.0):
         filled = r["count"] > 0
         left = np.arange(bins) * width
         ax.bar(left[filled], r["accuracy"][filled], width=width, align="edge", color=f"C{i}", alpha=0.6,
-               edgecolor="k", label="accuracy in bin")
-        ax.plot(r["confidence"][filled], r["accuracy"][filled], "o", color="k", ms=3, label="(confidence, accuracy)")
-        ax.plot([0, 1], [0, 1], ":", color="0.3", label="calibrated")
-        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (max probability)", ylabel="accuracy",
+               edgecolor="k", label=tr("accuracy in bin"))
+        ax.plot(r["confidence"][filled], r["accuracy"][filled], "o", color="k", ms=3, label=tr("(confidence, accuracy)"))
+        ax.plot([0, 1], [0, 1], ":", color="0.3", label=tr("calibrated"))
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel=tr("confidence (max probability)"), ylabel=tr("accuracy"),
                title=f"{name}\nECE = {r['ece']:.3f}")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small", loc="upper left")

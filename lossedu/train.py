@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .i18n import tr
+
 __all__ = ["History", "fit", "train_both", "progress_bar", "OPTIMIZERS"]
 
 #: The optimizers `fit` knows by name.
@@ -73,7 +75,7 @@ class _WidgetBar:
         from IPython.display import display
 
         self.every = max(1, total // 100)
-        self.bar = ipywidgets.IntProgress(value=0, min=0, max=total, description="training")
+        self.bar = ipywidgets.IntProgress(value=0, min=0, max=total, description=tr("training"))
         display(self.bar)
 
     def update(self, step):

@@ -79,17 +79,41 @@ class language_set:
         return False
 
 
-# Fonts with the Chinese glyphs, in the order matplotlib should try them after its own DejaVu Sans (which
-# has none): the Noto/Source Han fonts of Linux distributions (Debian's fonts-noto-cjk), WenQuanYi, and
-# the ones macOS and Windows ship. matplotlib falls back glyph by glyph along this list.
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-             "Droid Sans Fallback", "PingFang SC", "Heiti SC", "Microsoft YaHei", "SimHei")
+# The Chinese glyphs. matplotlib's DejaVu Sans has none (it draws boxes), and it falls back glyph by glyph
+# along `font.family` (matplotlib >= 3.6). First after DejaVu Sans comes the course's own font,
+# `fonts/lossedu-sans-sc.otf`: a subset of Noto Sans CJK SC (SIL OFL 1.1, `fonts/OFL.txt`) holding every
+# character the catalogues and the translations' printed strings may draw (tools/cjk_font.py rebuilds it),
+# so a Chinese figure is drawn the same on every machine, with no system font. The system fonts after it
+# (Debian's Noto/Source Han, WenQuanYi, macOS's and Windows') only draw what a learner's own text adds.
+CJK_FONT_FILE = os.path.join(os.path.dirname(__file__), "fonts", "lossedu-sans-sc.otf")
+CJK_FONTS = ("lossedu Sans SC", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+             "WenQuanYi Zen Hei", "Droid Sans Fallback", "PingFang SC", "Heiti SC", "Microsoft YaHei", "SimHei")
+_registered = False
 
 
 def _chinese_fonts():
-    import matplotlib
+    """Register the course's font with matplotlib (once) and make the CJK fonts its fallbacks.
 
-    family = list(matplotlib.rcParams["font.sans-serif"])
-    matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", *[f for f in CJK_FONTS if f not in family],
-                                              *[f for f in family if f != "DejaVu Sans"]]
+    matplotlib falls back glyph by glyph along `font.family` (not along the sans-serif list, which only
+    names the one font "sans-serif" stands for): so the families become ["sans-serif" (DejaVu Sans),
+    "lossedu Sans SC", the CJK fonts this machine has]. Only fonts it has: a missing one would be
+    logged ("findfont: Font family … not found") into the notebook's output.
+    """
+    global _registered
+    import matplotlib
+    from matplotlib import font_manager
+
+    if not _registered and os.path.exists(CJK_FONT_FILE):
+        font_manager.fontManager.addfont(CJK_FONT_FILE)
+        _registered = True
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    cjk = [f for f in CJK_FONTS if f in installed]
+    family = [f for f in matplotlib.rcParams["font.family"] if f not in CJK_FONTS]
+    matplotlib.rcParams["font.family"] = [*family, *cjk]
+    sans = list(matplotlib.rcParams["font.sans-serif"])
+    matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", *cjk, *[f for f in sans if f != "DejaVu Sans" and f not in cjk]]
     matplotlib.rcParams["axes.unicode_minus"] = True
+
+
+if _current == "zh":  # LOSSEDU_LANG=zh: the figures' fonts too, as set_language("zh") sets them
+    _chinese_fonts()

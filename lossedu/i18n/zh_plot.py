@@ -1,4 +1,222 @@
-"""简体中文 for the figures and widgets of lossedu.plot and lossedu.lessons: {English text: 中文}."""
+"""简体中文 for the figures and widgets of lossedu.plot and lossedu.lessons: {English text: 中文}.
+
+Every `tr("…")` of those modules is a key here (tests/test_i18n_plot.py checks it, and that every text
+they draw goes through `tr` or is one of `AS_IS`). The terms are the glossary's (i18n/zh/glossary.yml):
+损失, 梯度, 交叉熵, 边际 (margin), 概率, 阈值, 奖励, 温度, 分位数, 离群点, 校准. Math, symbols and the
+names of losses, functions, arguments and libraries stay as they are. A key with fields keeps them all
+(`{margin:g}`): the text is formatted after translation. The glyphs of these texts are in the course's
+subset font (lossedu/i18n/fonts, rebuilt by tools/cjk_font.py).
+"""
 
 PLOT: dict[str, str] = {
+    # ---- lossedu.plot: the shared two-panel loss/gradient figures, histories, fits
+    "loss": "损失",
+    "gradient": "梯度",
+    "loss ℓ(d)": "损失 ℓ(d)",
+    "loss ℓ(x)": "损失 ℓ(x)",
+    "loss ℓ": "损失 ℓ",
+    "d = input − target": "d = input − target（输入 − 目标）",
+    "logit x": "logit x",
+    "step": "步数",
+    "training loss": "训练损失",
+    "data": "数据",
+    "cross_entropy (for comparison)": "cross_entropy（作对比）",
+    # ---- binary, multi-label, classification (05, 03)
+    "label 0": "标签 0",
+    "label 1": "标签 1",
+    "tag {c}": "标签 {c}",
+    "class {k}": "类别 {k}",
+    # ---- CTC (08)
+    "occupancy γ_t(s)": "占用概率 γ_t(s)",
+    "gradient ∂nll/∂log_probs = −γ_t(c)": "梯度 ∂nll/∂log_probs = −γ_t(c)",
+    "state s of l'": "l' 的状态 s",
+    "time t": "时间 t",
+    "class c": "类别 c",
+    "input feature": "输入特征",
+    "p(class | t)": "p(类别 | t)",
+    "target [{word}], T = {T}, nll = {nll:.3f}": "目标 [{word}]，T = {T}，nll = {nll:.3f}",
+    "(empty)": "（空）",
+    # ---- counts and variances (02), one constant (00)
+    "{label}: mean ± {k:g}·std": "{label}：均值 ± {k:g}·标准差",
+    "data $y_i$": "数据 yᵢ",  # mathtext has no fallback font: no $…$ beside Chinese
+    "value": "取值",
+    "sample i": "样本 i",
+    "constant c": "常数 c",
+    "risk": "风险",
+    "slope (from the _backward)": "斜率（来自 _backward）",
+    "mean {mean:.2f}, median {median:.2f}": "均值 {mean:.2f}，中位数 {median:.2f}",
+    "mean": "均值",
+    "median": "中位数",
+    "{label}: each $\\ell_i(c)$": "{label}：每个 ℓᵢ(c)",
+    # ---- margins (06)
+    "value at x = margin": "x = margin 处的值",
+    "score x (usually a distance)": "得分 x（通常是距离）",
+    "hinge_embedding_loss, margin = {margin:g}": "hinge_embedding_loss，margin = {margin:g}",
+    "its gradient": "它的梯度",
+    "value at u = margin": "u = margin 处的值",
+    "gap u = x_y − x_j (C = 2)": "差距 u = x_y − x_j（C = 2）",
+    "multi-class margin losses": "多类边际损失",
+    "their gradient": "它们的梯度",
+    # ---- KL divergence (04)
+    "forward KL(P‖Q)": "前向 KL(P‖Q)",
+    "reverse KL(Q‖P)": "反向 KL(Q‖P)",
+    "q = Q(class 0)": "q = Q(类别 0)",
+    "KL (nats)": "KL（奈特）",
+    "∂KL/∂z  (z = logit of q)": "∂KL/∂z（z = q 的 logit）",
+    "gradient in the logit": "对 logit 的梯度",
+    "loss, P = ({p:.2f}, {q:.2f})": "损失，P = ({p:.2f}, {q:.2f})",
+    "P (fixed)": "P（固定）",
+    "probability": "概率",
+    "mean of Q": "Q 的均值",
+    "both KLs against Q's mean (std {std:.2f})": "两种 KL 随 Q 的均值变化（标准差 {std:.2f}）",
+    # ---- calibration (09)
+    "accuracy in bin": "分箱内的准确率",
+    "(confidence, accuracy)": "（置信度，准确率）",
+    "calibrated": "完美校准",
+    "confidence (max probability)": "置信度（最大概率）",
+    "accuracy": "准确率",
+    # ---- lessons.binary (05)
+    "loss / loss at step 0": "损失 / 第 0 步的损失",
+    # ---- lessons.choosing (09)
+    "dots: the best forecast; dotted: the true probability η": "圆点：最优预测；点线：真实概率 η",
+    "contours of the risk R(w, b), every other level labelled;  ★ its minimiser,  ○ the minimiser without "
+    "outliers / with clean labels": "风险 R(w, b) 的等高线，每隔一条标注数值；★ 其最小值点，○ 无离群点 / 标签干净时的最小值点",
+    "no minimum: → ∞": "没有最小值：→ ∞",
+    "{fraction:.0%} of the points (largest x) moved by {shift:+g}": "{fraction:.0%} 的点（x 最大者）移动了 {shift:+g}",
+    "{noise:.0%} of the labels flipped": "{noise:.0%} 的标签被翻转",
+    "truth y = 2x − 1": "真实直线 y = 2x − 1",
+    "flipped label": "被翻转的标签",
+    "σ(w·x + b), cross-entropy": "σ(w·x + b)，交叉熵",
+    "label t": "标签 t",
+    "{name}: slope {w:.2f}": "{name}：斜率 {w:.2f}",
+    "{name}: threshold −b/w": "{name}：阈值 −b/w",
+    "; shaded: R = 0": "；阴影：R = 0",
+    "forecast q": "预测 q",
+    "expected score S(q; η)": "期望得分 S(q; η)",
+    # ---- lessons.contrastive (11)
+    "softmax probability p_k": "softmax 概率 p_k",
+    "pull on the positive, push on negatives": "拉近正样本，推开负样本",
+    "temperature τ": "温度 τ",
+    "loss −log p_pos": "损失 −log p_pos",
+    "the anchor's loss": "锚点的损失",
+    "angle θ to the class weight (degrees)": "与类别权重的夹角 θ（度）",
+    "target logit (before the scale s)": "目标 logit（乘以尺度 s 之前）",
+    "where each class wins with its margin": "加上边际后每个类别胜出的区域",
+    "ArcFace m = {arcface:g}° ({radians:.3f} rad), CosFace m = {cosface:g}":
+        "ArcFace m = {arcface:g}°（{radians:.3f} 弧度），CosFace m = {cosface:g}",
+    # ---- lessons.dense (10)
+    "well-classified": "已分对的样本",
+    "probability of the true class $p_t$": "真实类别的概率 pₜ",
+    "focal loss, target 1": "focal loss，目标 1",
+    "∂loss/∂logit": "∂损失/∂logit",
+    "∂loss/∂x": "∂损失/∂x",
+    "cross-entropy, target {t:g}": "交叉熵，目标 {t:g}",
+    "focal, target {t:g}": "focal，目标 {t:g}",
+    "focal loss, γ = {gamma:g}, α = {alpha:g}": "focal loss，γ = {gamma:g}，α = {alpha:g}",
+    " (off)": "（关闭）",
+    "radius of the predicted disc (pixels)": "预测圆盘的半径（像素）",
+    "true disc: radius {radius:g}, {percent:.1f} % of the pixels": "真实圆盘：半径 {radius:g}，占像素的 {percent:.1f} %",
+    "prediction": "预测",
+    "target": "目标",
+    "the two boxes": "两个框",
+    "offset of the predicted box along x": "预测框沿 x 的偏移",
+    "∂loss/∂offset": "∂损失/∂偏移",
+    "prediction {width:g} × {height:g}, {dy:+g} in y": "预测框 {width:g} × {height:g}，y 方向 {dy:+g}",
+    # ---- lessons.margins (06)
+    "0-1 loss [m ≤ 0]": "0-1 损失 [m ≤ 0]",
+    "margin m = y·f(x)": "边际 m = y·f(x)",
+    "loss φ(m)": "损失 φ(m)",
+    "the 0-1 loss and its surrogates": "0-1 损失及其替代损失",
+    "their slopes: all negative at m = 0": "它们的斜率：在 m = 0 处都为负",
+    "score f": "得分 f",
+    "conditional risk at η = {eta:.2f} (dots: the minimisers)": "η = {eta:.2f} 时的条件风险（圆点：最小值点）",
+    "every minimiser has the sign of 2η − 1": "每个最小值点都与 2η − 1 同号",
+    # ---- lessons.preference (13)
+    "hidden reward r(y)": "隐藏的奖励 r(y)",
+    "reward": "奖励",
+    "what β trades": "β 在权衡什么",
+    "implicit reward margin h": "隐式奖励边际 h",
+    "the push on the chosen answer (negative: up)": "对被选回答的推力（负：向上）",
+    "first step": "第一步",
+    "the push stops": "推力停止",
+    "never stops": "永不停止",
+    "stops at h = {stop:.3g}": "在 h = {stop:.3g} 处停止",
+    "dℓ/dh(0) = {slope:.4f}; the push {where}": "dℓ/dh(0) = {slope:.4f}；推力{where}",
+    "prompt {x}": "提示 {x}",
+    # ---- lessons.scoring (12)
+    "gradient ∂ℓ/∂ŷ": "梯度 ∂ℓ/∂ŷ",
+    "d = y − ŷ  (d > 0: under-predicted)": "d = y − ŷ（d > 0：预测偏低）",
+    "sample (n = {n})": "样本（n = {n}）",
+    "mean pinball R(c)": "平均 pinball 损失 R(c)",
+    "its minimiser": "其最小值点",
+    "constant prediction c": "常数预测 c",
+    "q = {q:.2f}: slopes −{q:.2f} and {p:.2f}": "q = {q:.2f}：斜率 −{q:.2f} 与 {p:.2f}",
+    "minimiser {c:.3f}, {q:.2f}-quantile {value:.3f}": "最小值点 {c:.3f}，{q:.2f} 分位数 {value:.3f}",
+    "what happened: [y ≤ u], y = {target:g}": "实际发生：[y ≤ u]，y = {target:g}",
+    "forecast cdf F(u)": "预测的分布函数 F(u)",
+    "threshold u": "阈值 u",
+    "probability of {Y ≤ u}": "{Y ≤ u} 的概率",
+    "Brier score of {Y ≤ u}": "{Y ≤ u} 的 Brier 分数",
+    "CRPS(μ, σ) at this μ": "此 μ 下的 CRPS(μ, σ)",
+    "shaded area = CRPS = {crps:.4f}": "阴影面积 = CRPS = {crps:.4f}",
+    "{label}: median": "{label}：中位数",
+    "{label}: 0.1 to 0.9": "{label}：0.1 至 0.9",
+    "true quantiles": "真实分位数",
+    # ---- lessons.sparse (14)
+    "attention weight": "注意力权重",
+    "margin m = z_y − max_{j≠y} z_j": "边际 m = z_y − max_{j≠y} z_j",
+    "loss of z = (m, 0, 0), class 1": "z = (m, 0, 0) 的损失，类别 1",
+    "∂loss/∂z_y": "∂损失/∂z_y",
+    "the pull on the right class": "对正确类别的拉力",
+    "softmax, z₃ swept": "softmax，扫过 z₃",
+    "sparsemax, z₃ swept": "sparsemax，扫过 z₃",
+    "z = ({z1:g}, {z2:g}, {z3:.2f}) / {t:.2f}: sparsemax has {zeros} zero(s)":
+        "z = ({z1:g}, {z2:g}, {z3:.2f}) / {t:.2f}：sparsemax 有 {zeros} 个零",
+    "score z_i / T": "得分 z_i / T",
+    "item": "项",
+    "score": "得分",
+    "τ = {tau:.3f}: {k} of {n} items in the support, Σ p = {total:.3f}":
+        "τ = {tau:.3f}：{n} 项中有 {k} 项在支撑集内，Σ p = {total:.3f}",
+    "set {s}": "第 {s} 组",
+    # ---- names of losses and scores the lessons draw (their dicts keep the English keys)
+    "cross-entropy": "交叉熵",
+    " (cross-entropy)": "（交叉熵）",
+    "cross-entropy (mean)": "交叉熵（平均）",
+    "log loss": "对数损失",
+    "absolute error": "绝对误差",
+    "hinge on 2q − 1": "作用于 2q − 1 的 hinge",
+    "exponential": "指数损失",
+    "squared": "平方损失",
+    "squared hinge": "平方 hinge",
+    "Dice, macro": "Dice，宏平均",
+    "Dice, micro (kornia's default)": "Dice，微平均（kornia 的默认）",
+    "sparsemax loss": "sparsemax 损失",
+    "multi-class hinge": "多类 hinge",
+    "pos": "正",
+    "neg {k}": "负 {k}",
+    # ---- lossedu.train
+    "training": "训练中",
+    # ---- widget controls: the description of a slider is its keyword (`lossedu.plot.interactive`);
+    # descriptive ones are translated, with the keyword kept so the notebook's text still names it.
+    # Argument names of the losses (beta, margin, reduction, label_smoothing, …) stay as they are.
+    "outlier_shift": "离群点位移 outlier_shift",
+    "outlier_fraction": "离群点比例 outlier_fraction",
+    "label_noise": "标签噪声 label_noise",
+    "temperature": "温度 temperature",
+    "true_radius": "真实半径 true_radius",
+    "start": "起点 start",
+    "first": "第一项 first",
+    "word": "单词 word",
+    "seed": "随机种子 seed",
 }
+
+# Texts the figures show as they are in every language: names, symbols and formulas (an f-string by its
+# constant parts, each field as "{}"). tests/test_i18n_plot.py lets these, and texts without a word
+# outside `$…$`, be drawn without `tr`.
+AS_IS: frozenset[str] = frozenset({
+    "dR/dc", "np.quantile(sample, q)", "CRPS", "softmax", "sparsemax", "π_ref", "E_π*[r]", "KL(π*‖π_ref)",
+    "π* = π_ref·exp(r/β)/Z", "dℓ/dh = ∂ℓ/∂log π(y_c)", "C_η(f) = η·φ(f) + (1 − η)·φ(−f)", "p_i = [z_i/T − τ]₊",
+    "∂KL/∂z", "log α_t(s)", "p=0.5", "p=0.9", "∂ℓ/∂input",
+    "R(c)   (reduction='{}')", "KL(P‖Q) = {}    KL(Q‖P) = {}", "{}\nECE = {}", "τ = {}: p_pos = {}",
+    "β = {}: E[r] = {}, KL = {}",
+})

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import lossedu.functional as LF
+from lossedu.i18n import tr
 
 __all__ = ["LOSSES", "logit_gradients", "confidently_wrong_start", "train_logistic", "steps_to_reach",
            "plot_race"]
@@ -103,8 +104,8 @@ def plot_race(runs, *, target_accuracy=None, title=None, figsize=(9.5, 3.6)):
         steps = np.arange(len(run.losses))
         ax_loss.plot(steps, np.asarray(run.losses) / run.losses[0], color=f"C{i}", lw=2, label=name)
         ax_acc.plot(steps, run.accuracies, color=f"C{i}", lw=2)
-    ax_loss.set(xlabel="step", ylabel="loss / loss at step 0", ylim=(0, 1.05), title="training loss")
-    ax_acc.set(xlabel="step", ylabel="accuracy", ylim=(0, 1.02), title="accuracy")
+    ax_loss.set(xlabel=tr("step"), ylabel=tr("loss / loss at step 0"), ylim=(0, 1.05), title=tr("training loss"))
+    ax_acc.set(xlabel=tr("step"), ylabel=tr("accuracy"), ylim=(0, 1.02), title=tr("accuracy"))
     if target_accuracy is not None:
         ax_acc.axhline(target_accuracy, color="0.6", ls=":", lw=1)
     for ax in (ax_loss, ax_acc):

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from .. import functional as LF
 from ..data import flip_labels, line_with_outliers
+from ..i18n import tr
 
 __all__ = [
     "scattered_outliers", "two_classes_1d",
@@ -221,23 +222,24 @@ class _Landscapes:
             self.level_labels[name] = [ax.text(0, 0, "", fontsize=7, ha="center", va="center", visible=False,
                                                bbox=dict(boxstyle="round,pad=0.1", fc="w", ec="none", alpha=0.8))
                                        for _ in range(self.levels // 2 + 1)]
-        self.fig.suptitle("contours of the risk R(w, b), every other level labelled;  ★ its minimiser,  "
-                          "○ the minimiser without outliers / with clean labels", fontsize="medium")
+        self.fig.suptitle(tr("contours of the risk R(w, b), every other level labelled;  ★ its minimiser,  "
+                          "○ the minimiser without outliers / with clean labels"), fontsize="medium")
 
         ax, ends = self.axes[0, 0], np.array([-1.0, 1.0])
         self.points = ax.scatter([], [], s=12, color="0.4", zorder=3)
-        ax.plot(ends, 2 * ends - 1, "k:", label="truth y = 2x − 1")
+        ax.plot(ends, 2 * ends - 1, "k:", label=tr("truth y = 2x − 1"))
         self.fits = {name: ax.plot(ends, ends, color=f"C{k}", label=name)[0] for k, name in enumerate(("MSE", "L1"))}
         ax.set(xlabel="x", ylabel="y", xlim=(-1.1, 1.1), ylim=(-12, 10))
         ax.legend(fontsize="small", loc="upper center", ncol=2)
 
         ax, self.grid = self.axes[1, 0], np.linspace(-2.2, 2.2, 200)
         self.labels = ax.scatter([], [], s=14, color="0.4", zorder=3)
-        self.flipped = ax.scatter([], [], s=50, facecolors="none", edgecolors="r", zorder=4, label="flipped label")
-        (self.sigmoid,) = ax.plot(self.grid, self.grid, color="C3", label="σ(w·x + b), cross-entropy")
-        self.thresholds = {name: ax.axvline(0.0, color=f"C{k}", ls="--", lw=1, label=f"{name}: threshold −b/w")
+        self.flipped = ax.scatter([], [], s=50, facecolors="none", edgecolors="r", zorder=4, label=tr("flipped label"))
+        (self.sigmoid,) = ax.plot(self.grid, self.grid, color="C3", label=tr("σ(w·x + b), cross-entropy"))
+        self.thresholds = {name: ax.axvline(0.0, color=f"C{k}", ls="--", lw=1,
+                                            label=tr("{name}: threshold −b/w", name=tr(name)))
                            for k, name in ((2, "hinge"), (3, "cross-entropy"))}
-        ax.set(xlabel="x", ylabel="label t", xlim=(-2.3, 2.3), ylim=(-0.1, 1.1))
+        ax.set(xlabel="x", ylabel=tr("label t"), xlim=(-2.3, 2.3), ylim=(-0.1, 1.1))
         ax.legend(fontsize="x-small", loc="center right")  # the empty band between the two rows of labels
         for ax in self.axes[:, 0]:
             ax.grid(alpha=0.3)
@@ -259,8 +261,8 @@ class _Landscapes:
             self.drawn[name].append(ax.contourf(W, B, R, levels=[-1.0, 1e-12], colors=[f"C{k}"], alpha=0.3))
         m = minimise(LANDSCAPE_LOSSES[name], *data, *_BOXES[_PANELS[name]], size=15, zooms=5)
         self.stars[name].set_data([m.w], [m.b])
-        where = "no minimum: → ∞" if m.on_edge else f"★ ({m.w:.2f}, {m.b:.2f})"
-        ax.set_title(f"{name}: {where}" + ("; shaded: R = 0" if lo == 0.0 else ""))
+        where = tr("no minimum: → ∞") if m.on_edge else f"★ ({m.w:.2f}, {m.b:.2f})"
+        ax.set_title(f"{tr(name)}: {where}" + (tr("; shaded: R = 0") if lo == 0.0 else ""))
         self.shown[name] = (tuple(np.copy(a) for a in data), m)
         return m
 
@@ -272,8 +274,9 @@ class _Landscapes:
         self.points.set_offsets(np.c_[x, y])
         for k, name in enumerate(self.fits):
             self.fits[name].set_ydata(best[name].w * np.array([-1.0, 1.0]) + best[name].b)
-            ax.get_legend().get_texts()[1 + k].set_text(f"{name}: slope {best[name].w:.2f}")
-        ax.set_title(f"{outlier_fraction:.0%} of the points (largest x) moved by {outlier_shift:+g}")
+            ax.get_legend().get_texts()[1 + k].set_text(tr("{name}: slope {w:.2f}", name=tr(name), w=best[name].w))
+        ax.set_title(tr("{fraction:.0%} of the points (largest x) moved by {shift:+g}", fraction=outlier_fraction,
+                        shift=outlier_shift))
 
         ax, (x, t) = self.axes[1, 0], data["classification"]
         flipped = t != landscape_data()["classification"][1]
@@ -284,7 +287,7 @@ class _Landscapes:
         for name, line in self.thresholds.items():
             threshold = -best[name].b / best[name].w if best[name].w else np.nan
             line.set_xdata([threshold, threshold])
-        ax.set_title(f"{label_noise:.0%} of the labels flipped")
+        ax.set_title(tr("{noise:.0%} of the labels flipped", noise=label_noise))
         return self.fig
 
 
@@ -389,11 +392,11 @@ def plot_expected_scores(etas=(0.1, 0.3, 0.7), *, figsize=(13, 3.6)):
             ax.plot(q, S, color=f"C{k}", label=f"η = {eta:.2f}")
             ax.plot(q[i], S[i], "o", color=f"C{k}", mec="k", ms=7)
             ax.axvline(eta, color=f"C{k}", ls=":", lw=1.2)
-        ax.set(xlabel="forecast q", ylabel="expected score S(q; η)", title=name,
+        ax.set(xlabel=tr("forecast q"), ylabel=tr("expected score S(q; η)"), title=tr(name),
                ylim=(0, min(2.5, ax.get_ylim()[1])))
         ax.grid(alpha=0.3)
     fig.axes[0].legend(fontsize="small", loc="upper center")
-    fig.suptitle("dots: the best forecast; dotted: the true probability η")
+    fig.suptitle(tr("dots: the best forecast; dotted: the true probability η"))
     return fig
 
 

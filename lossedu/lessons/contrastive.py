@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..i18n import tr
+
 __all__ = [
     "two_view_batch",
     "infonce_logits",
@@ -187,10 +189,10 @@ def markdown_table(rows, columns, digits=6):
     def cell(value):
         if isinstance(value, (float, np.floating, np.ndarray)) and np.ndim(value) == 0:
             return f"{float(value):.{digits}g}"  # a 0-d array too: the package's losses return those
-        return str(value)
+        return tr(str(value))
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
+    lines = ["| " + " | ".join(tr(c) for c in columns) + " |", "|" + "---|" * len(columns)]  # headers: in the
+    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]  # course's language
     return Markdown("\n".join(lines))
 
 
@@ -250,23 +252,24 @@ def temperature_widget(temperature=0.1, similarities=SIMILARITIES, *, figsize=(1
     Both bar axes are sized once for the whole slider range `temperatures`, so a move never rescales them.
     """
     s = np.asarray(similarities, dtype=np.float64)
-    names = [f"pos\n{s[0]:+.1f}"] + [f"neg {k}\n{v:+.1f}" for k, v in enumerate(s[1:], 1)]  # with their cosines
+    names = ([f"{tr('pos')}\n{s[0]:+.1f}"]  # with their cosines
+             + [f"{tr('neg {k}', k=k)}\n{v:+.1f}" for k, v in enumerate(s[1:], 1)])
     colours = ["C2"] + ["C3"] * (s.size - 1)
     fig = Figure(figsize=figsize, layout="constrained")
     prob_ax, grad_ax, loss_ax = fig.subplots(1, 3)
     p, g, loss = _softmax_and_gradient(s, temperature)
     prob_bars = prob_ax.bar(names, p, color=colours)
     grad_bars = grad_ax.bar(names, g, color=colours)
-    prob_ax.set(ylim=(0, 1), ylabel="softmax probability p_k")
+    prob_ax.set(ylim=(0, 1), ylabel=tr("softmax probability p_k"))
     grid = np.geomspace(*temperatures, 121)
     curve = [_softmax_and_gradient(s, t) for t in grid]
     low = min(c[1].min() for c in curve)
     high = max(c[1].max() for c in curve)
-    grad_ax.set(ylim=(1.05 * low, 1.05 * high), ylabel="∂ℓ/∂s_k", title="pull on the positive, push on negatives")
+    grad_ax.set(ylim=(1.05 * low, 1.05 * high), ylabel="∂ℓ/∂s_k", title=tr("pull on the positive, push on negatives"))
     grad_ax.axhline(0, color="0.6", lw=0.8)
     loss_ax.plot(grid, [c[2] for c in curve], color="C0")
     (marker,) = loss_ax.plot([temperature], [loss], "o", color="C0")
-    loss_ax.set(xscale="log", xlabel="temperature τ", ylabel="loss −log p_pos", title="the anchor's loss")
+    loss_ax.set(xscale="log", xlabel=tr("temperature τ"), ylabel=tr("loss −log p_pos"), title=tr("the anchor's loss"))
     for ax in (prob_ax, grad_ax):
         ax.tick_params(axis="x", labelsize="small")
     loss_ax.grid(alpha=0.3)
@@ -340,7 +343,7 @@ def angular_margin_widget(arcface_margin=28.6, cosface_margin=0.35, *, phi=np.pi
     margins = {"softmax": 0.0, "arcface": arcface_margin, "cosface": cosface_margin}
     curves = {kind: logit_ax.plot(np.degrees(theta), target_logit(theta, kind, m), label=kind, **styles[kind])[0]
               for kind, m in margins.items()}
-    logit_ax.set(xlabel="angle θ to the class weight (degrees)", ylabel="target logit (before the scale s)",
+    logit_ax.set(xlabel=tr("angle θ to the class weight (degrees)"), ylabel=tr("target logit (before the scale s)"),
                  ylim=(-2.2, 1.1), xlim=(0, 180))
     logit_ax.axhline(0, color="0.8", lw=0.8)
     logit_ax.grid(alpha=0.3)
@@ -358,14 +361,15 @@ def angular_margin_widget(arcface_margin=28.6, cosface_margin=0.35, *, phi=np.pi
 
     boundaries = {kind: circle_ax.plot(*ray_xy(kind, m), label=kind, **styles[kind])[0] for kind, m in margins.items()}
     circle_ax.set(xlim=(-0.3, 1.25), ylim=(-0.3, 1.25), aspect="equal", xticks=[], yticks=[],
-                  title="where each class wins with its margin")
+                  title=tr("where each class wins with its margin"))
     circle_ax.legend(loc="lower left", fontsize="small")
 
     def update(arcface_margin, cosface_margin):
         for kind, m in (("arcface", arcface_margin), ("cosface", cosface_margin)):
             curves[kind].set_ydata(target_logit(theta, kind, m))
             boundaries[kind].set_data(*ray_xy(kind, m))
-        logit_ax.set_title(f"ArcFace m = {arcface_margin:g}° ({np.radians(arcface_margin):.3f} rad), CosFace m = {cosface_margin:g}")
+        logit_ax.set_title(tr("ArcFace m = {arcface:g}° ({radians:.3f} rad), CosFace m = {cosface:g}", arcface=arcface_margin,
+                               radians=np.radians(arcface_margin), cosface=cosface_margin))
 
     update(arcface_margin, cosface_margin)
     return fig, update

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .. import functional as LF
+from ..i18n import tr
 
 __all__ = [
     "disc_images", "rectangle_images", "disc_logits",
@@ -313,8 +314,8 @@ def markdown_table(rows, columns, *, digits=4, fmt=None):
     """A Markdown table: one row per (label, {column: number}), numbers rounded to `digits` decimals
     (or formatted by the format spec `fmt`, e.g. ".2e" for numbers of very different sizes)."""
     spec = fmt or f".{digits}f"
-    head = "| | " + " | ".join(columns) + " |\n|---|" + "---:|" * len(columns) + "\n"
-    body = "".join(f"| {label} | " + " | ".join(f"{values[c]:{spec}}" for c in columns) + " |\n"
+    head = "| | " + " | ".join(tr(c) for c in columns) + " |\n|---|" + "---:|" * len(columns) + "\n"
+    body = "".join(f"| {tr(label)} | " + " | ".join(f"{values[c]:{spec}}" for c in columns) + " |\n"
                    for label, values in rows)
     return Markdown(head + body)
 
@@ -343,14 +344,15 @@ def plot_focal(gammas=_GAMMAS, *, figsize=(11, 3.8)):
     ax_loss, ax_grad = fig.subplots(1, 2)
     for i, gamma in enumerate(gammas):
         loss, grad = _focal_curves(x, gamma, -1.0)[1.0]
-        label = f"γ = {gamma:g}" + (" (cross-entropy)" if gamma == 0 else "")
+        label = f"γ = {gamma:g}" + (tr(" (cross-entropy)") if gamma == 0 else "")
         ax_loss.plot(p, loss, color=f"C{i}", lw=2, label=label)
         ax_grad.plot(p, grad, color=f"C{i}", lw=2)
-    ax_loss.set(xlabel="probability of the true class $p_t$", ylabel="loss", ylim=(0, 5), title="focal loss, target 1")
-    ax_grad.set(xlabel="probability of the true class $p_t$", ylabel="∂loss/∂logit", ylim=(-1.05, 0.05),
-                title="its gradient")
+    ax_loss.set(xlabel=tr("probability of the true class $p_t$"), ylabel=tr("loss"), ylim=(0, 5),
+                title=tr("focal loss, target 1"))
+    ax_grad.set(xlabel=tr("probability of the true class $p_t$"), ylabel=tr("∂loss/∂logit"), ylim=(-1.05, 0.05),
+                title=tr("its gradient"))
     ax_loss.axvspan(0.6, 1.0, color="0.9", zorder=0)
-    ax_loss.text(0.8, 4.5, "well-classified", ha="center", color="0.4")
+    ax_loss.text(0.8, 4.5, tr("well-classified"), ha="center", color="0.4")
     for ax in (ax_loss, ax_grad):
         ax.grid(alpha=0.3)
     ax_loss.legend(frameon=False)
@@ -366,12 +368,12 @@ def focal_widget(gamma=2.0, alpha=0.25, *, figsize=(11, 3.8)):
     ce = _focal_curves(x, 0.0, -1.0)
     lines = {}
     for t, color in ((1.0, "C0"), (0.0, "C3")):
-        ax_loss.plot(x, ce[t][0], color=color, ls=":", lw=1.2, label=f"cross-entropy, target {t:g}")
+        ax_loss.plot(x, ce[t][0], color=color, ls=":", lw=1.2, label=tr("cross-entropy, target {t:g}", t=t))
         ax_grad.plot(x, ce[t][1], color=color, ls=":", lw=1.2)
-        lines[t] = (ax_loss.plot(x, x, color=color, lw=2, label=f"focal, target {t:g}")[0],
+        lines[t] = (ax_loss.plot(x, x, color=color, lw=2, label=tr("focal, target {t:g}", t=t))[0],
                     ax_grad.plot(x, x, color=color, lw=2)[0])
-    ax_loss.set(xlabel="logit x", ylabel="loss", ylim=(0, 6.5))
-    ax_grad.set(xlabel="logit x", ylabel="∂loss/∂x", ylim=(-1.05, 1.05))
+    ax_loss.set(xlabel=tr("logit x"), ylabel=tr("loss"), ylim=(0, 6.5))
+    ax_grad.set(xlabel=tr("logit x"), ylabel=tr("∂loss/∂x"), ylim=(-1.05, 1.05))
     for ax in (ax_loss, ax_grad):
         ax.grid(alpha=0.3)
     ax_loss.legend(frameon=False, loc="upper center", fontsize=8)
@@ -381,7 +383,8 @@ def focal_widget(gamma=2.0, alpha=0.25, *, figsize=(11, 3.8)):
         for t, (loss_line, grad_line) in lines.items():
             loss_line.set_ydata(curves[t][0])
             grad_line.set_ydata(curves[t][1])
-        ax_loss.set_title(f"focal loss, γ = {gamma:g}, α = {alpha:g}" + (" (off)" if alpha < 0 else ""))
+        ax_loss.set_title(tr("focal loss, γ = {gamma:g}, α = {alpha:g}", gamma=gamma, alpha=alpha)
+                          + (tr(" (off)") if alpha < 0 else ""))
 
     update(gamma, alpha)
     return fig, update
@@ -413,9 +416,9 @@ def dice_widget(true_radius=3.0, *, radii=_RADII, size=32, figsize=(7.5, 3.8)):
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
     curves = dice_vs_size(true_radius, radii, size)
-    lines = {name: ax.plot(radii, values, lw=2, label=name)[0] for name, values in curves.items()}
+    lines = {name: ax.plot(radii, values, lw=2, label=tr(name))[0] for name, values in curves.items()}
     marker = ax.axvline(true_radius, color="0.5", ls="--", lw=1)
-    ax.set(xlabel="radius of the predicted disc (pixels)", ylabel="loss", ylim=(0, 1.05))
+    ax.set(xlabel=tr("radius of the predicted disc (pixels)"), ylabel=tr("loss"), ylim=(0, 1.05))
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, loc="upper right")
 
@@ -424,7 +427,7 @@ def dice_widget(true_radius=3.0, *, radii=_RADII, size=32, figsize=(7.5, 3.8)):
             lines[name].set_ydata(values)
         marker.set_xdata([true_radius, true_radius])
         share = np.mean(disc_logits(size, true_radius, 0)[1])
-        ax.set_title(f"true disc: radius {true_radius:g}, {100 * share:.1f} % of the pixels")
+        ax.set_title(tr("true disc: radius {radius:g}, {percent:.1f} % of the pixels", radius=true_radius, percent=100 * share))
 
     update(true_radius)
     return fig, update
@@ -444,10 +447,10 @@ def boxes_widget(width=2.0, height=2.0, dy=0.0, at=3.0, *, offsets=_OFFSETS, fig
     derivative with respect to the offset."""
     fig = Figure(figsize=figsize, layout="constrained")
     ax_box, ax_loss, ax_grad = fig.subplots(1, 3, width_ratios=(1, 1.4, 1.4))
-    ax_box.add_patch(Rectangle((-1, -1), 2, 2, fill=False, lw=2, color="k", label="target"))
-    moving = Rectangle((0, 0), 1, 1, alpha=0.35, color="0.45", label="prediction")
+    ax_box.add_patch(Rectangle((-1, -1), 2, 2, fill=False, lw=2, color="k", label=tr("target")))
+    moving = Rectangle((0, 0), 1, 1, alpha=0.35, color="0.45", label=tr("prediction"))
     ax_box.add_patch(moving)
-    ax_box.set(xlim=(-7, 7), ylim=(-4, 4), aspect="equal", title="the two boxes")
+    ax_box.set(xlim=(-7, 7), ylim=(-4, 4), aspect="equal", title=tr("the two boxes"))
     ax_box.legend(frameon=False, loc="lower center", fontsize=8, ncol=2)
     lines, dots = {}, {}
     for i, name in enumerate(BOX_LOSSES):
@@ -455,8 +458,8 @@ def boxes_widget(width=2.0, height=2.0, dy=0.0, at=3.0, *, offsets=_OFFSETS, fig
         style = dict(color=f"C{i}", lw=2, ls={"1 − IoU": ":", "CIoU": "--"}.get(name, "-"))
         lines[name] = (ax_loss.plot(offsets, offsets, label=name, **style)[0], ax_grad.plot(offsets, offsets, **style)[0])
         dots[name] = ax_loss.plot([at], [0.0], "o", color=f"C{i}", ms=5)[0]
-    ax_loss.set(xlabel="offset of the predicted box along x", ylabel="loss", ylim=(0, 2.05))
-    ax_grad.set(xlabel="offset of the predicted box along x", ylabel="∂loss/∂offset", ylim=(-1.0, 1.0))
+    ax_loss.set(xlabel=tr("offset of the predicted box along x"), ylabel=tr("loss"), ylim=(0, 2.05))
+    ax_grad.set(xlabel=tr("offset of the predicted box along x"), ylabel=tr("∂loss/∂offset"), ylim=(-1.0, 1.0))
     for ax in (ax_loss, ax_grad):
         ax.grid(alpha=0.3)
     ax_loss.legend(frameon=False, loc="upper center", fontsize=8, ncol=2)
@@ -469,7 +472,7 @@ def boxes_widget(width=2.0, height=2.0, dy=0.0, at=3.0, *, offsets=_OFFSETS, fig
             grad_line.set_ydata(curves[name][1])
             dots[name].set_data([at], here[name][0])
         moving.set_bounds(at - width / 2, dy - height / 2, width, height)
-        ax_grad.set_title(f"prediction {width:g} × {height:g}, {dy:+g} in y")
+        ax_grad.set_title(tr("prediction {width:g} × {height:g}, {dy:+g} in y", width=width, height=height, dy=dy))
 
     update(width, height, dy, at)
     return fig, update

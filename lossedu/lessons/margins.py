@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..i18n import tr
+
 __all__ = [
     "SURROGATES",
     "zero_one",
@@ -88,15 +90,16 @@ def plot_surrogates(m=None, *, figsize=(10, 4)):
     m = np.linspace(-2, 3, 601) if m is None else np.asarray(m, dtype=float)
     fig = Figure(figsize=figsize, layout="constrained")
     loss_ax, slope_ax = fig.subplots(1, 2)
-    loss_ax.step(m, zero_one(m), where="post", color=COLORS["0-1"], lw=2.5, label="0-1 loss [m ≤ 0]")
+    loss_ax.step(m, zero_one(m), where="post", color=COLORS["0-1"], lw=2.5, label=tr("0-1 loss [m ≤ 0]"))
     for name, (phi, dphi) in SURROGATES.items():
-        loss_ax.plot(m, phi(m), label=name, **STYLES[name])
-        slope_ax.plot(m, dphi(m), label=name, **STYLES[name])
+        loss_ax.plot(m, phi(m), label=tr(name), **STYLES[name])
+        slope_ax.plot(m, dphi(m), label=tr(name), **STYLES[name])
     loss_ax.plot([0], [1], "o", color="k", ms=5)
-    loss_ax.set(xlabel="margin m = y·f(x)", ylabel="loss φ(m)", ylim=(-0.1, 4), title="the 0-1 loss and its surrogates")
+    loss_ax.set(xlabel=tr("margin m = y·f(x)"), ylabel=tr("loss φ(m)"), ylim=(-0.1, 4),
+                title=tr("the 0-1 loss and its surrogates"))
     slope_ax.axhline(0, color="0.7", lw=0.8)
     slope_ax.axvline(0, color="0.7", lw=0.8)
-    slope_ax.set(xlabel="margin m = y·f(x)", ylabel="φ'(m)", ylim=(-4, 2), title="their slopes: all negative at m = 0")
+    slope_ax.set(xlabel=tr("margin m = y·f(x)"), ylabel="φ'(m)", ylim=(-4, 2), title=tr("their slopes: all negative at m = 0"))
     loss_ax.legend(loc="upper center", fontsize="small")
     slope_ax.legend(loc="lower right", fontsize="small")
     return fig
@@ -112,19 +115,19 @@ def plot_conditional_risk(eta=0.7, *, figsize=(10, 4)):
     risk_ax, star_ax = fig.subplots(1, 2)
     for name, (phi, _) in SURROGATES.items():
         color = COLORS[name]
-        risk_ax.plot(f, conditional_risk(phi, eta, f), label=name, **STYLES[name])
+        risk_ax.plot(f, conditional_risk(phi, eta, f), label=tr(name), **STYLES[name])
         best = risk_minimiser(phi, eta)
         risk_ax.plot([best], [conditional_risk(phi, eta, best)], "o", color=color)
-        star_ax.plot(etas, BAYES_SCORE[name](etas), label=name, **STYLES[name])
+        star_ax.plot(etas, BAYES_SCORE[name](etas), label=tr(name), **STYLES[name])
         star_ax.plot([eta], [BAYES_SCORE[name](eta)], "o", color=color)
     risk_ax.axvline(0, color="0.7", lw=0.8)
     # Fixed limits: a minimiser beyond ±3 (logistic's at η > 0.95) must not rescale the axes on a move.
-    risk_ax.set(xlabel="score f", ylabel="C_η(f) = η·φ(f) + (1 − η)·φ(−f)", xlim=(-3, 3), ylim=(0, 5),
-                title=f"conditional risk at η = {eta:.2f} (dots: the minimisers)")  # legend: on the right
+    risk_ax.set(xlabel=tr("score f"), ylabel="C_η(f) = η·φ(f) + (1 − η)·φ(−f)", xlim=(-3, 3), ylim=(0, 5),
+                title=tr("conditional risk at η = {eta:.2f} (dots: the minimisers)", eta=eta))  # legend: on the right
     star_ax.axhline(0, color="0.7", lw=0.8)
     star_ax.axvline(0.5, color="0.7", lw=0.8)
     star_ax.axvline(eta, color="0.4", lw=0.8, ls=":")
     star_ax.set(xlabel="η = P(y = 1 | x)", ylabel="f*(η)", ylim=(-3, 3),
-                title="every minimiser has the sign of 2η − 1")
+                title=tr("every minimiser has the sign of 2η − 1"))
     star_ax.legend(loc="upper left", fontsize="small")
     return fig

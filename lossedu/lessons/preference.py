@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from .. import functional as LF
 from .dense import markdown_table  # one table helper for the Part II lessons
 from .sparse import softmax  # one softmax for the lessons of notebooks 13 and 14 (along the last axis)
+from ..i18n import tr
 
 __all__ = [
     "softmax",
@@ -268,13 +269,13 @@ def aligned_policy_widget(beta=0.5, reference=REFERENCE, rewards=REWARDS, *, fig
     reward_ax, policy_ax, curve_ax = fig.subplots(1, 3)
     reward_ax.bar(names, rewards, color=np.where(rewards >= 0, "C2", "C3"))
     reward_ax.axhline(0, color="0.6", lw=0.8)
-    reward_ax.set(title="hidden reward r(y)", ylabel="reward")
+    reward_ax.set(title=tr("hidden reward r(y)"), ylabel=tr("reward"))
     width = 0.4
     k = np.arange(reference.size)
     policy_ax.bar(k - width / 2, reference, width, color="0.7", label="π_ref")
     aligned_bars = policy_ax.bar(k + width / 2, aligned_policy(reference, rewards, beta), width, color="C0",
                                  label="π* = π_ref·exp(r/β)/Z")
-    policy_ax.set(xticks=k, xticklabels=names, ylim=(0, 1), ylabel="probability")
+    policy_ax.set(xticks=k, xticklabels=names, ylim=(0, 1), ylabel=tr("probability"))
     policy_ax.legend(loc="upper left", fontsize="small")
     grid = np.geomspace(*betas, 161)
     expected, kl = _beta_curves(reference, rewards, grid)
@@ -282,7 +283,7 @@ def aligned_policy_widget(beta=0.5, reference=REFERENCE, rewards=REWARDS, *, fig
     curve_ax.plot(grid, kl, color="C1", label="KL(π*‖π_ref)")
     (reward_marker,) = curve_ax.plot([beta], [0.0], "o", color="C2")
     (kl_marker,) = curve_ax.plot([beta], [0.0], "o", color="C1")
-    curve_ax.set(xscale="log", xlabel="β", title="what β trades")
+    curve_ax.set(xscale="log", xlabel="β", title=tr("what β trades"))
     curve_ax.grid(alpha=0.3)
     curve_ax.legend(loc="upper right", fontsize="small")
 
@@ -328,9 +329,9 @@ def plot_dpo_variants(beta=0.1, label_smoothing=0.1, *, h=H, figsize=(11, 4)):
         stop = stationary_margin(beta, eps, loss_type)
         if np.isfinite(stop):
             grad_ax.axvline(stop, color=f"C{k}", ls=":", lw=1)
-    loss_ax.set(xlabel="implicit reward margin h", ylabel="loss ℓ", ylim=(-0.1, 3.0), title=f"β = {beta:g}")
-    grad_ax.set(xlabel="implicit reward margin h", ylabel="dℓ/dh = ∂ℓ/∂log π(y_c)", ylim=(-1.5 * beta, 1.5 * beta),
-                title="the push on the chosen answer (negative: up)")
+    loss_ax.set(xlabel=tr("implicit reward margin h"), ylabel=tr("loss ℓ"), ylim=(-0.1, 3.0), title=f"β = {beta:g}")
+    grad_ax.set(xlabel=tr("implicit reward margin h"), ylabel="dℓ/dh = ∂ℓ/∂log π(y_c)", ylim=(-1.5 * beta, 1.5 * beta),
+                title=tr("the push on the chosen answer (negative: up)"))
     for ax in (loss_ax, grad_ax):
         ax.axhline(0, color="0.8", lw=0.8)
         ax.axvline(0, color="0.8", lw=0.8)
@@ -363,14 +364,14 @@ def dpo_widget(beta=0.1, label_smoothing=0.0, loss_type="sigmoid", *, h=H, figsi
     loss, grad = _dpo_curve(h, beta, label_smoothing, loss_type)
     (loss_line,) = loss_ax.plot(h, loss, color="C0")
     (grad_line,) = grad_ax.plot(h, grad, color="C0")
-    (start_loss,) = loss_ax.plot([0.0], [loss[0]], "o", color="k", label="first step")
-    (start_grad,) = grad_ax.plot([0.0], [grad[0]], "o", color="k", label="first step")
-    stop_line = grad_ax.axvline(0.0, color="C1", ls=":", lw=1.5, label="the push stops")
+    (start_loss,) = loss_ax.plot([0.0], [loss[0]], "o", color="k", label=tr("first step"))
+    (start_grad,) = grad_ax.plot([0.0], [grad[0]], "o", color="k", label=tr("first step"))
+    stop_line = grad_ax.axvline(0.0, color="C1", ls=":", lw=1.5, label=tr("the push stops"))
     for ax in (loss_ax, grad_ax):
         ax.axhline(0, color="0.8", lw=0.8)
         ax.grid(alpha=0.3)
-    loss_ax.set(xlabel="implicit reward margin h", ylabel="loss ℓ")
-    grad_ax.set(xlabel="implicit reward margin h", ylabel="dℓ/dh = ∂ℓ/∂log π(y_c)", xlim=(h[0], h[-1]))
+    loss_ax.set(xlabel=tr("implicit reward margin h"), ylabel=tr("loss ℓ"))
+    grad_ax.set(xlabel=tr("implicit reward margin h"), ylabel="dℓ/dh = ∂ℓ/∂log π(y_c)", xlim=(h[0], h[-1]))
 
     def update(beta, label_smoothing, loss_type):
         loss, grad = _dpo_curve(h, beta, label_smoothing, loss_type)
@@ -388,9 +389,9 @@ def dpo_widget(beta=0.1, label_smoothing=0.0, loss_type="sigmoid", *, h=H, figsi
         span = _power_of_two_above(max(float(np.abs(grad).max()), 1e-3))
         if grad_ax.get_ylim()[1] != span:
             grad_ax.set_ylim(-span, span)
-        where = "never stops" if not np.isfinite(stop) else f"stops at h = {stop:.3g}"
+        where = tr("never stops") if not np.isfinite(stop) else tr("stops at h = {stop:.3g}", stop=stop)
         loss_ax.set_title(f"{loss_type}, β = {beta:.3g}, ε = {label_smoothing:.2g}: ℓ(0) = {float(at_zero[0][0]):.4f}")
-        grad_ax.set_title(f"dℓ/dh(0) = {float(at_zero[1][0]):.4f}; the push {where}")
+        grad_ax.set_title(tr("dℓ/dh(0) = {slope:.4f}; the push {where}", slope=float(at_zero[1][0]), where=where))
 
     loss_ax.set_ylim(0, 1)
     grad_ax.set_ylim(-1, 1)
@@ -414,8 +415,8 @@ def plot_policies(policies, prompts=(0, 1, 2, 3), *, title=None, size=(2.8, 3.0)
             table = np.asarray(table)
             answers = np.arange(table.shape[1])
             ax.bar(answers - 0.4 + (k + 0.5) * width, table[x], width, color=f"C{k}" if k else "0.7", label=label)
-        ax.set(title=f"prompt {x}", xticks=answers, xticklabels=[f"y{a + 1}" for a in answers])
-    axes[0].set_ylabel("probability")
+        ax.set(title=tr("prompt {x}", x=x), xticks=answers, xticklabels=[f"y{a + 1}" for a in answers])
+    axes[0].set_ylabel(tr("probability"))
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 4))
     if title:

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from .. import functional as LF
 from ..functional.scoring import normal_cdf
 from .contrastive import markdown_table
+from ..i18n import tr
 
 __all__ = [
     "skewed_sample",
@@ -303,20 +304,20 @@ def pinball_widget(quantile=0.9, sample=None, *, figsize=(11, 3.8)):
     fig = Figure(figsize=figsize, layout="constrained")
     loss_ax, risk_ax = fig.subplots(1, 2)
     value, slope = _pinball_curves(d, quantile)
-    (loss_line,) = loss_ax.plot(d, value, color="C0", label="loss ℓ(d)")
-    (grad_line,) = loss_ax.plot(d, slope, color="C3", drawstyle="steps-post", label="gradient ∂ℓ/∂ŷ")
+    (loss_line,) = loss_ax.plot(d, value, color="C0", label=tr("loss ℓ(d)"))
+    (grad_line,) = loss_ax.plot(d, slope, color="C3", drawstyle="steps-post", label=tr("gradient ∂ℓ/∂ŷ"))
     loss_ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     loss_ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-    loss_ax.set(xlabel="d = y − ŷ  (d > 0: under-predicted)", ylim=(-1.1, 3.1))
+    loss_ax.set(xlabel=tr("d = y − ŷ  (d > 0: under-predicted)"), ylim=(-1.1, 3.1))
     loss_ax.grid(alpha=0.3)
     loss_ax.legend(loc="upper center", fontsize="small")
 
-    risk_ax.plot(y, np.zeros_like(y), "|", color="0.3", ms=12, label=f"sample (n = {y.size})")
+    risk_ax.plot(y, np.zeros_like(y), "|", color="0.3", ms=12, label=tr("sample (n = {n})", n=y.size))
     top = max(pinball_risk(c, y, 0.0).max(), pinball_risk(c, y, 1.0).max())
-    (risk_line,) = risk_ax.plot(c, pinball_risk(c, y, quantile), color="C0", label="mean pinball R(c)")
-    (best_dot,) = risk_ax.plot([], [], "o", color="C0", mec="k", label="its minimiser")
+    (risk_line,) = risk_ax.plot(c, pinball_risk(c, y, quantile), color="C0", label=tr("mean pinball R(c)"))
+    (best_dot,) = risk_ax.plot([], [], "o", color="C0", mec="k", label=tr("its minimiser"))
     quantile_line = risk_ax.axvline(0.0, color="C1", ls="--", label="np.quantile(sample, q)")
-    risk_ax.set(xlabel="constant prediction c", ylim=(-0.05 * top, 1.05 * top), xlim=(c[0], c[-1]))
+    risk_ax.set(xlabel=tr("constant prediction c"), ylim=(-0.05 * top, 1.05 * top), xlim=(c[0], c[-1]))
     risk_ax.grid(alpha=0.3)
     risk_ax.legend(loc="upper center", fontsize="small")
 
@@ -330,8 +331,8 @@ def pinball_widget(quantile=0.9, sample=None, *, figsize=(11, 3.8)):
         best_dot.set_data([c[i]], [R[i]])
         q_value = float(np.quantile(y, quantile))
         quantile_line.set_xdata([q_value, q_value])
-        loss_ax.set_title(f"q = {quantile:.2f}: slopes −{quantile:.2f} and {1 - quantile:.2f}")
-        risk_ax.set_title(f"minimiser {c[i]:.3f}, {quantile:.2f}-quantile {q_value:.3f}")
+        loss_ax.set_title(tr("q = {q:.2f}: slopes −{q:.2f} and {p:.2f}", q=quantile, p=1 - quantile))
+        risk_ax.set_title(tr("minimiser {c:.3f}, {q:.2f}-quantile {value:.3f}", c=c[i], q=quantile, value=q_value))
 
     update(quantile)
     return fig, update
@@ -358,15 +359,15 @@ def crps_widget(mu=0.0, sigma=1.0, target=0.8, *, figsize=(12, 3.8), mus=(-3.0, 
     step = (u >= target).astype(np.float64)
     fig = Figure(figsize=figsize, layout="constrained")
     cdf_ax, brier_ax, sigma_ax = fig.subplots(1, 3)
-    cdf_ax.plot(u, step, color="k", lw=1.5, label=f"what happened: [y ≤ u], y = {target:g}")
-    (cdf_line,) = cdf_ax.plot(u, step, color="C0", label="forecast cdf F(u)")
+    cdf_ax.plot(u, step, color="k", lw=1.5, label=tr("what happened: [y ≤ u], y = {target:g}", target=target))
+    (cdf_line,) = cdf_ax.plot(u, step, color="C0", label=tr("forecast cdf F(u)"))
     gap = cdf_ax.fill_between(u, step, step, color="C0", alpha=0.2)
-    cdf_ax.set(xlabel="threshold u", ylabel="probability of {Y ≤ u}", ylim=(-0.05, 1.05))
+    cdf_ax.set(xlabel=tr("threshold u"), ylabel=tr("probability of {Y ≤ u}"), ylim=(-0.05, 1.05))
     cdf_ax.legend(loc="upper left", fontsize="small")
     (brier_line,) = brier_ax.plot(u, np.zeros_like(u), color="C1")
     area = brier_ax.fill_between(u, 0, np.zeros_like(u), color="C1", alpha=0.3)
-    brier_ax.set(xlabel="threshold u", ylabel="Brier score of {Y ≤ u}", ylim=(-0.02, 1.02))
-    (crps_line,) = sigma_ax.plot(s_grid, np.zeros_like(s_grid), color="C2", label="CRPS(μ, σ) at this μ")
+    brier_ax.set(xlabel=tr("threshold u"), ylabel=tr("Brier score of {Y ≤ u}"), ylim=(-0.02, 1.02))
+    (crps_line,) = sigma_ax.plot(s_grid, np.zeros_like(s_grid), color="C2", label=tr("CRPS(μ, σ) at this μ"))
     (crps_dot,) = sigma_ax.plot([], [], "o", color="C2", mec="k")
     limit_line = sigma_ax.axhline(0.0, color="0.4", ls=":", label="σ → 0: |μ − y|")
     corners = np.array([mus[0], mus[0], mus[1], mus[1]]), np.array([sigmas[0], sigmas[1]] * 2)
@@ -389,7 +390,7 @@ def crps_widget(mu=0.0, sigma=1.0, target=0.8, *, figsize=(12, 3.8), mus=(-3.0, 
         crps_dot.set_data([sigma], [crps])
         limit_line.set_ydata([abs(mu - target)] * 2)
         cdf_ax.set_title(f"N(μ = {mu:.2f}, σ = {sigma:.2f})")
-        brier_ax.set_title(f"shaded area = CRPS = {crps:.4f}")
+        brier_ax.set_title(tr("shaded area = CRPS = {crps:.4f}", crps=crps))
 
     update(mu, sigma)
     return fig, update
@@ -404,15 +405,15 @@ def plot_quantile_band(x, y, grid, bands, *, truth=None, title=None, figsize=(7,
     """
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
-    ax.plot(x, y, ".", color="0.6", ms=4, label="data")
+    ax.plot(x, y, ".", color="0.6", ms=4, label=tr("data"))
     for k, (label, band) in enumerate(bands.items()):
         band = np.asarray(band, dtype=np.float64)
-        ax.plot(grid, band[:, 1], color=f"C{k}", label=f"{label}: median")
-        ax.fill_between(grid, band[:, 0], band[:, 2], color=f"C{k}", alpha=0.2, label=f"{label}: 0.1 to 0.9")
+        ax.plot(grid, band[:, 1], color=f"C{k}", label=tr("{label}: median", label=label))
+        ax.fill_between(grid, band[:, 0], band[:, 2], color=f"C{k}", alpha=0.2, label=tr("{label}: 0.1 to 0.9", label=label))
     if truth is not None:
         truth = np.asarray(truth, dtype=np.float64)
         for j in range(truth.shape[1]):
-            ax.plot(grid, truth[:, j], color="k", ls=":", lw=1, label="true quantiles" if j == 0 else None)
+            ax.plot(grid, truth[:, j], color="k", ls=":", lw=1, label=tr("true quantiles") if j == 0 else None)
     ax.set(xlabel="x", ylabel="y", title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="upper left")

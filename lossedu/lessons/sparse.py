@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .contrastive import markdown_table
+from ..i18n import tr
 
 __all__ = [
     "softmax",
@@ -181,15 +182,15 @@ def plot_margin_losses(margins=None, *, figsize=(10, 3.8)):
     styles = {"cross-entropy": dict(color="C0"), "sparsemax loss": dict(color="C1", lw=2.5),
               "multi-class hinge": dict(color="0.4", ls="--")}
     for name, (loss, grad) in margin_losses(m).items():
-        loss_ax.plot(m, loss, label=name, **styles[name])
-        grad_ax.plot(m, grad, label=name, **styles[name])
+        loss_ax.plot(m, loss, label=tr(name), **styles[name])
+        grad_ax.plot(m, grad, label=tr(name), **styles[name])
     for ax in (loss_ax, grad_ax):
         ax.axvline(1.0, color="0.8", lw=0.8, zorder=0)
         ax.axhline(0.0, color="0.8", lw=0.8, zorder=0)
         ax.grid(alpha=0.3)
-        ax.set_xlabel("margin m = z_y − max_{j≠y} z_j")
-    loss_ax.set(ylabel="loss", title="loss of z = (m, 0, 0), class 1")
-    grad_ax.set(ylabel="∂loss/∂z_y", title="the pull on the right class")
+        ax.set_xlabel(tr("margin m = z_y − max_{j≠y} z_j"))
+    loss_ax.set(ylabel=tr("loss"), title=tr("loss of z = (m, 0, 0), class 1"))
+    grad_ax.set(ylabel=tr("∂loss/∂z_y"), title=tr("the pull on the right class"))
     loss_ax.legend()
     return fig
 
@@ -303,8 +304,8 @@ def plot_attention(weights, is_relevant, *, sets=4, figsize=(11, 3)):
             ax.axvspan(i - 0.45, i + 0.45, color="0.9", zorder=0)
         for k, (label, w) in enumerate(weights.items()):
             ax.bar(items - 0.4 + width * (k + 0.5), w[s], width=width, color=f"C{k}", label=label)
-        ax.set(title=f"set {s + 1}", xticks=items, xticklabels=[str(i + 1) for i in items], xlabel="item")
-    axes[0].set_ylabel("attention weight")
+        ax.set(title=tr("set {s}", s=s + 1), xticks=items, xticklabels=[str(i + 1) for i in items], xlabel=tr("item"))
+    axes[0].set_ylabel(tr("attention weight"))
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize="small")
     return fig
 
@@ -380,17 +381,17 @@ def simplex_widget(z3=0.0, temperature=1.0, *, fixed=SIMPLEX_SCORES, figsize=(11
     soft_bars = bar_ax.bar(x - 0.2, softmax(z), width=0.4, color="C0", label="softmax")
     sparse_bars = bar_ax.bar(x + 0.2, _sparsemax(z), width=0.4, color="C1", label="sparsemax")
     labels = [bar_ax.text(i + 0.2, 0, "", ha="center", va="bottom", fontsize="small", color="C1") for i in x]
-    bar_ax.set(ylim=(0, 1.08), xticks=x, xticklabels=["class 1", "class 2", "class 3"], ylabel="probability")
+    bar_ax.set(ylim=(0, 1.08), xticks=x, xticklabels=[tr("class {k}", k=k) for k in (1, 2, 3)], ylabel=tr("probability"))
     bar_ax.legend(loc="upper right")
 
     outline = np.vstack([_CORNERS, _CORNERS[:1]])
     tri_ax.plot(outline[:, 0], outline[:, 1], color="0.5", lw=1)
     for i, (cx, cy) in enumerate(_CORNERS):
         tri_ax.text(cx + (-0.06 if i == 0 else 0.06 if i == 1 else 0), cy + (0.05 if i == 2 else -0.05),
-                    f"class {i + 1}", ha="center", va="center", fontsize="small")
+                    tr("class {k}", k=i + 1), ha="center", va="center", fontsize="small")
     grid = np.linspace(*sweep, 241)
-    (soft_path,) = tri_ax.plot([], [], color="C0", lw=1.5, label="softmax, z₃ swept")
-    (sparse_path,) = tri_ax.plot([], [], color="C1", lw=3, alpha=0.6, label="sparsemax, z₃ swept")
+    (soft_path,) = tri_ax.plot([], [], color="C0", lw=1.5, label=tr("softmax, z₃ swept"))
+    (sparse_path,) = tri_ax.plot([], [], color="C1", lw=3, alpha=0.6, label=tr("sparsemax, z₃ swept"))
     (soft_dot,) = tri_ax.plot([], [], "o", color="C0", ms=8)
     (sparse_dot,) = tri_ax.plot([], [], "s", color="C1", ms=8)
     tri_ax.set(xlim=(-0.15, 1.15), ylim=(-0.12, 0.95), aspect="equal", xticks=[], yticks=[])
@@ -411,7 +412,8 @@ def simplex_widget(z3=0.0, temperature=1.0, *, fixed=SIMPLEX_SCORES, figsize=(11
         soft_dot.set_data(*simplex_xy(p[None]).T)
         sparse_dot.set_data(*simplex_xy(q[None]).T)
         zeros = int(np.sum(q == 0))
-        bar_ax.set_title(f"z = ({fixed[0]:g}, {fixed[1]:g}, {z3:.2f}) / {temperature:.2f}: sparsemax has {zeros} zero(s)")
+        bar_ax.set_title(tr("z = ({z1:g}, {z2:g}, {z3:.2f}) / {t:.2f}: sparsemax has {zeros} zero(s)", z1=fixed[0], z2=fixed[1],
+                             z3=z3, t=temperature, zeros=zeros))
 
     update(z3, temperature)
     return fig, update
@@ -440,11 +442,11 @@ def threshold_widget(first=0.9, temperature=1.0, *, scores=THRESHOLD_SCORES, fig
     ax = fig.subplots()
     x = np.arange(1, len(scores) + 1)
     base = np.asarray(scores, dtype=np.float64)
-    score_bars = ax.bar(x, base, width=0.6, color="0.75", label="score z_i / T")
+    score_bars = ax.bar(x, base, width=0.6, color="0.75", label=tr("score z_i / T"))
     prob_bars = ax.bar(x, np.zeros_like(base), width=0.6, color="C1", label="p_i = [z_i/T − τ]₊")
     tau_line = ax.axhline(0, color="C3", lw=1.5, ls="--", label="τ")
     ax.axhline(0, color="0.6", lw=0.8)
-    ax.set(xticks=x, xlabel="item", ylabel="score", ylim=limits)
+    ax.set(xticks=x, xlabel=tr("item"), ylabel=tr("score"), ylim=limits)
     ax.legend(loc="lower left", fontsize="small")
 
     def update(first, temperature):
@@ -459,7 +461,8 @@ def threshold_widget(first=0.9, temperature=1.0, *, scores=THRESHOLD_SCORES, fig
             bar.set_y(tau)
             bar.set_height(v)
         tau_line.set_ydata([tau, tau])
-        ax.set_title(f"τ = {tau:.3f}: {int(np.sum(p > 0))} of {len(z)} items in the support, Σ p = {p.sum():.3f}")
+        ax.set_title(tr("τ = {tau:.3f}: {k} of {n} items in the support, Σ p = {total:.3f}",
+                        tau=tau, k=int(np.sum(p > 0)), n=len(z), total=p.sum()))
 
     update(first, temperature)
     return fig, update
