@@ -41,3 +41,31 @@ def test_the_assignments_paragraph_names_every_assignment():
     numbers = sorted(int(a.name[:2]) for a in registry.all_assignments())
     assert _ranges([1, 2, 3, 10, 11, 13]) == "01–03, 10–11 and 13"
     assert f"Each family notebook {_ranges(numbers)} has an autograded assignment" in README
+
+
+README_ZH = (ROOT / "README.zh.md").read_text(encoding="utf-8")
+
+
+def test_the_chinese_readme_is_linked_both_ways():
+    assert "[中文](README.zh.md)" in README and "[English](README.md)" in README_ZH
+
+
+def test_the_chinese_readme_keeps_every_command_and_the_course_map():
+    # the commands are the same for every reader: each of README.md's code blocks, verbatim
+    blocks = re.findall(r"^```.*?^```", README, re.M | re.S)
+    assert blocks and [b for b in blocks if b not in README_ZH] == []
+    rows = dict(re.findall(r"^\| `(\d\d_\w+)\.ipynb` \|(.*)$", README, re.M))
+    rows_zh = dict(re.findall(r"^\| `(\d\d_\w+)\.ipynb` \|(.*)$", README_ZH, re.M))
+    assert list(rows_zh) == list(rows)
+    for name, row in rows.items():
+        missing = set(re.findall(r"`(\w+)`", row)) - set(re.findall(r"`(\w+)`", rows_zh[name]))
+        assert not missing, f"{name}: the Chinese course map lacks {sorted(missing)}"
+    numbers = sorted(int(a.name[:2]) for a in registry.all_assignments())
+    assert f"家族 notebook {_ranges(numbers).replace(' and ', ' 和 ')} 各有一份自动评分的作业" in README_ZH
+
+
+def test_every_relative_link_of_both_readmes_exists():
+    for text in (README, README_ZH):
+        for target in re.findall(r"\]\(([^)#\s]+)", text):
+            if "://" not in target and not target.startswith("mailto:"):
+                assert (ROOT / target).exists(), target
