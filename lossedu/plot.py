@@ -161,16 +161,20 @@ def plot_histories(histories, *, styles=None, logy=False, title=None, figsize=(6
 def _run_name(label):
     """A history's label without its "ours"/"torch" tag: the twin runs of one loss share a colour."""
     name = str(label)
-    for tag in ("(ours)", "(torch)", "ours", "torch"):
+    for tag in ("(ours)", "(torch)", *_CHINESE_TAGS, "ours", "torch"):
         name = name.replace(tag, "")
     return name.strip(" ,:-")
+
+
+# The Chinese notebooks' labels of the twin runs: "dpo_loss（你的）" beside "dpo_loss（torch）".
+_CHINESE_TAGS = ("（你的）", "（我们的）", "（torch）")
 
 
 def _history_style(label):
     lowered = str(label).lower()
     if "torch" in lowered:
         return {"ls": "--", "lw": 1.2, "zorder": 3}
-    if "ours" in lowered:
+    if "ours" in lowered or "你的" in lowered or "我们的" in lowered:
         return {"lw": 4, "alpha": 0.4, "zorder": 2}
     return {}
 

@@ -181,6 +181,9 @@ def test_the_shared_figures_are_drawn_in_chinese(chinese):
     assert fig.axes[0].get_ylabel() == PLOT["loss ℓ(d)"] and fig.axes[0].get_xlabel() == PLOT["d = input − target"]
     histories = plot.plot_histories({"L1 (ours)": np.linspace(2, 1, 9), "L1 (torch)": np.linspace(2, 1, 9)})
     assert (histories.axes[0].get_xlabel(), histories.axes[0].get_ylabel()) == ("步数", "训练损失")
+    twins = plot.plot_histories({"dpo_loss（你的）": np.linspace(2, 1, 9), "dpo_loss（torch）": np.linspace(2, 1, 9)})
+    ours, torch = twins.axes[0].lines  # a translated label keeps the twins' look: one colour, thick pale under dashed
+    assert ours.get_color() == torch.get_color() and ours.get_linewidth() == 4 and torch.get_linestyle() == "--"
     fit = plot.plot_fit(np.arange(5.0), np.arange(5.0), {"L1": (1.0, 0.0)})
     assert "数据" in draw(fit, chinese)
     for fig in (histories, plot.plot_margin_losses(1.0, 2), plot.plot_kl_two_classes(0.3),
