@@ -47,11 +47,28 @@ def texts(root=ROOT):
 
     found = [*PLOT.values(), *FEEDBACK.values()]
     for path in sorted((root / "i18n" / "zh").rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for entry in data if isinstance(data, list) else []:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for entry in data.get("cells", []) if isinstance(data, dict) else data:  # {cells: [entry, …]}
             if isinstance(entry, dict) and isinstance(entry.get("strings"), dict):
                 found += [str(value) for value in entry["strings"].values()]
     return found
+
+
+def math_beside_chinese(root=ROOT):
+    """The translations' strings with `$…$` beside Chinese. Plotted, such a text is drawn by mathtext, which has
+    no fallback font: its Chinese comes out as boxes ("substituting with a dummy symbol"). Write the math
+    in Unicode there (z_y, ℓᵢ, pₜ) or keep it out of the Chinese label."""
+    import re
+
+    return [text for text in texts(root)[len(_catalogue_texts()):]
+            if re.search(r"\$[^$]+\$", text) and re.search(r"[\u4e00-\u9fff]", text)]
+
+
+def _catalogue_texts():
+    from lossedu.i18n.zh_feedback import FEEDBACK
+    from lossedu.i18n.zh_plot import PLOT
+
+    return [*PLOT.values(), *FEEDBACK.values()]
 
 
 def dejavu_characters():
@@ -145,6 +162,8 @@ def main(argv=None):
             print(f"{FONT.relative_to(ROOT)} lacks {len(lacking)} character(s): {''.join(lacking)}\nrebuild: {REBUILD}")
             return 1
         print(f"{FONT.relative_to(ROOT)}: every one of the {len(needed())} characters the figures may draw")
+        for text in math_beside_chinese():
+            print(f"note: $…$ beside Chinese (boxes if plotted): {text}")
         return 0
     count, size = build(args.source)
     print(f"wrote {FONT.relative_to(ROOT)}: {count} characters, {size / 1024:.1f} KiB")
