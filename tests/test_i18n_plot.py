@@ -317,6 +317,14 @@ def test_the_font_is_ours_registered_and_licensed(chinese):
     assert Path(found).resolve() == cjk_font.FONT.resolve()
 
 
+def test_bold_chinese_logs_nothing_into_the_notebook(chinese, caplog):
+    fig = Figure()  # plot_field names its points in bold: the subset has one weight, no "Failed to find font weight"
+    fig.subplots().annotate("锚点 anchor", (0.5, 0.5), fontweight="bold")
+    with caplog.at_level(logging.INFO, logger="matplotlib.font_manager"):
+        draw(fig, chinese)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 # ----------------------------------------------------------------------------- (d) English as it was
 def test_english_is_unchanged():
     before = i18n.language()

@@ -104,7 +104,16 @@ def _chinese_fonts():
     from matplotlib import font_manager
 
     if not _registered and os.path.exists(CJK_FONT_FILE):
-        font_manager.fontManager.addfont(CJK_FONT_FILE)
+        import dataclasses
+
+        manager = font_manager.fontManager
+        manager.addfont(CJK_FONT_FILE)
+        # The subset has one weight. Bold text (plot_field's point names) takes its Chinese glyphs from it
+        # as they are, as matplotlib would anyway, but without logging "Failed to find font weight bold"
+        # into the notebook: the same file is also the family's bold.
+        regular = next(f for f in manager.ttflist if f.fname == CJK_FONT_FILE)
+        manager.ttflist.append(dataclasses.replace(regular, weight=700))
+        manager._findfont_cached.cache_clear()
         _registered = True
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     cjk = [f for f in CJK_FONTS if f in installed]
