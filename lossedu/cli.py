@@ -54,6 +54,10 @@ student ids (CSV column student_id):
     g.add_argument("--assignment", help="accept only this assignment (e.g. 01_regression); others score 0 "
                                        "with a message (Gradescope: one autograder per assignment)")
     g.add_argument("--quiet", action="store_true", help="print only one line per submission")
+    g.add_argument("--language", choices=("en", "zh"),
+                   help="the feedback's language for every submission (default: each submission's own, from its "
+                        "metadata: a notebook of the Chinese edition gets Chinese feedback, any other English); "
+                        "a Chinese notebook is still compared with the Chinese exercise")
 
     w = sub.add_parser("work", help="start an exercise in a copy of your own (work/NN_name.ipynb)",
                        description="Copy an exercise into work/ (which git and `make test` ignore) and print its "
@@ -122,7 +126,8 @@ student ids (CSV column student_id):
 
     try:
         results = grade_many(args.submissions, jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
-                             seed=args.seed, secret=secret, only=args.assignment, roster=roster)
+                             seed=args.seed, secret=secret, only=args.assignment, roster=roster,
+                             language=args.language)
     except Exception as exc:  # a grader bug must still leave a result file that says so
         results = [Result(submission=safe_text(s, newlines=False), messages=[
             f"the grader itself failed ({type(exc).__name__}: {safe_text(exc, newlines=False)}); please tell your teacher"])

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import notebook as nbio
+from . import lang as L
 from .check import public_cases
 from .course_secret import Secret, load_secret, secret_id, seed_for
 from .outputs import (deep_safe, display_path, report, run_columns, safe_line, student_id,
@@ -81,6 +82,7 @@ class Result:
     student_id: str = ""
     seed: int | None = None
     secret_id: str = ""
+    language: str = "en"  # of the feedback: the submission's own (metadata.lossedu.language) or the teacher's
 
     @property
     def score(self):
@@ -106,11 +108,13 @@ class Result:
                           "status": "passed" if p.score >= p.max_score else "failed",
                           "output": p.public_output, "visibility": "visible"})
             if p.hidden_output:
-                tests.append({"name": f"{p.name}: hidden cases", "status": "failed",
+                tests.append({"name": L.say(self.language, "{name}: hidden cases", name=p.name), "status": "failed",
                               "output": p.hidden_output, "visibility": hidden_visibility})
         return deep_safe({
             "score": self.score,
-            "output": "\n".join(self.messages) or f"{self.assignment}: {self.score:g} / {self.max_score:g}",
+            "output": "\n".join(self.messages) or L.say(self.language, "{assignment}: {score:g} / {max_score:g}",
+                                                        assignment=self.assignment, score=self.score,
+                                                        max_score=self.max_score),
             "visibility": "visible",
             "stdout_visibility": "hidden",
             "tests": tests,
@@ -164,10 +168,10 @@ class Cases:
 
 
 # ----------------------------------------------------------------------------- the notebook's code
-def _exercise_version(name):
-    """(path, modification time) of `name`'s exercise where the registry says it is: the key of
-    what is read from it, so each version is read and fingerprinted once."""
-    path = exercise_path(name)
+def _exercise_version(name, language="en"):
+    """(path, modification time) of `name`'s exercise (in `language`) where the registry says it is: the
+    key of what is read from it, so each version is read and fingerprinted once."""
+    path = exercise_path(name, language)
     try:
         version = os.stat(path).st_mtime_ns
     except OSError:
@@ -175,9 +179,9 @@ def _exercise_version(name):
     return str(path), version
 
 
-def _exercise(name):
-    """The exercise notebook of `name` (slimmed), read once per version."""
-    return _exercise_at(*_exercise_version(name))
+def _exercise(name, language="en"):
+    """The exercise notebook of `name` in `language` (slimmed), read once per version."""
+    return _exercise_at(*_exercise_version(name, language))
 
 
 @functools.lru_cache(maxsize=64)
@@ -185,9 +189,15 @@ def _exercise_at(path, version):
     return nbio.slim(nbio.load(path))
 
 
-def exercise_notebook(name):
-    """The exercise notebook of assignment `name` (what the grader knows of it: a copy)."""
-    return copy.deepcopy(_exercise(name))
+def exercise_notebook(name, language="en"):
+    """The exercise notebook of assignment `name` in `language` (what the grader knows of it: a copy)."""
+    return copy.deepcopy(_exercise(name, language))
+
+
+def has_exercise(name, language="en"):
+    """Whether assignment `name` has an exercise notebook in `language` (the Chinese ones are generated
+    from translations, which may not exist yet for every assignment)."""
+    return exercise_path(name, language).is_file()
 
 
 def _fingerprint(name):
@@ -277,7 +287,7 @@ class _Matcher:
         return next((i for i in free if names <= nbio.defined_names(nbio.source(self.cells[i]))), None)
 
 
-def cells_to_run(nb, exercise):
+def cells_to_run(nb, exercise, language="en"):
     """[(name, code)] the grader runs, and notes for the learner.
 
     The exercise's `setup` cells (its own copy, not the submission's), then the submission's
@@ -286,18 +296,20 @@ def cells_to_run(nb, exercise):
     over the parsing caps (notebook.too_big, MAX_CODE_CHARS) is not run, and the notes say so.
     """
     notes = []
+    say = functools.partial(L.say, language)
     ex_cells = exercise["cells"]
     match = _Matcher(nb)
-    run = [(f"setup cell {i}", nbio.as_python(nbio.source(c))) for i, c in enumerate(ex_cells)
+    run = [(say("setup cell {i}", i=i), nbio.as_python(nbio.source(c))) for i, c in enumerate(ex_cells)
            if c.get("cell_type") == "code" and "setup" in nbio.tags(c)]
     budget = [nbio.MAX_CODE_CHARS]
 
     def take(label, text):
         """The cell's code if the grader agrees to parse it (else a note and None)."""
-        why = nbio.too_big(text) or ("" if len(text) <= budget[0] else
-                                     f"your notebook's code passed the {nbio.MAX_CODE_CHARS} characters the grader reads")
+        why = nbio.too_big(text, language) or ("" if len(text) <= budget[0] else
+                                               say("your notebook's code passed the {n} characters the grader reads",
+                                                   n=nbio.MAX_CODE_CHARS))
         if why:
-            notes.append(f"{label} was not run: {why}")
+            notes.append(say("{label} was not run: {why}", label=label, why=why))
             return None
         budget[0] -= len(text)
         return text
@@ -310,17 +322,19 @@ def cells_to_run(nb, exercise):
         if meta.get("locked"):
             mine = match.find(cell)
             if mine is None:
-                notes.append(f"locked cell {gid!r} is missing from your notebook (the grader used the original)")
+                notes.append(say("locked cell {gid} is missing from your notebook (the grader used the original)",
+                                 gid=repr(gid)))
             elif nbio.source(mine) != nbio.source(cell):
-                notes.append(f"locked cell {gid!r} was changed in your notebook (the grader used the original)")
+                notes.append(say("locked cell {gid} was changed in your notebook (the grader used the original)",
+                                 gid=repr(gid)))
         elif meta.get("solution") and cell.get("cell_type") == "code":
             mine = match.find(cell)
             if mine is None:
-                notes.append(f"your solution cell {gid!r} is missing (was it deleted?)")
+                notes.append(say("your solution cell {gid} is missing (was it deleted?)", gid=repr(gid)))
             elif mine.get("cell_type") == "code":
-                code = take(f"your cell {gid!r}", nbio.source(mine))
+                code = take(say("your cell {gid}", gid=repr(gid)), nbio.source(mine))
                 if code is not None:
-                    run.append((f"cell {gid!r}", nbio.as_python(code)))
+                    run.append((say("cell {gid}", gid=repr(gid)), nbio.as_python(code)))
     extra = 0
     for i, cell in enumerate(nb["cells"]):
         if i in match.used or cell.get("cell_type") != "code" or nbio.nbgrader(cell).get("grade_id") in known_ids:
@@ -328,24 +342,25 @@ def cells_to_run(nb, exercise):
         text = nbio.source(cell)
         if text.strip() in known_sources or not text.strip():
             continue
-        code = take(f"the cell you added at position {i + 1}", text)
+        code = take(say("the cell you added at position {i}", i=i + 1), text)
         snippets = nbio.definitions_only(code) if code is not None else []
         if snippets:
             extra += 1
-            run += [(f"added cell {extra}" + (f", part {k + 1}" if len(snippets) > 1 else ""), snippet)
+            run += [(say("added cell {n}", n=extra) + (say(", part {k}", k=k + 1) if len(snippets) > 1 else ""), snippet)
                     for k, snippet in enumerate(snippets)]
     if match.without_metadata:
-        notes.insert(0, f"your notebook's grading metadata was missing: the grader found {match.without_metadata} of "
-                        f"its cells by their ids or content")
+        notes.insert(0, say("your notebook's grading metadata was missing: the grader found {n} of its cells by their "
+                            "ids or content", n=match.without_metadata))
     if extra:
-        notes.append(f"from {extra} cell(s) you added, the grader ran only imports and function/class definitions")
+        notes.append(say("from {n} cell(s) you added, the grader ran only imports and function/class definitions",
+                         n=extra))
     return run, notes
 
 
 # ----------------------------------------------------------------------------- grading
-def _feedback_line(where, problem, diagnosis):
+def _feedback_line(where, problem, diagnosis, language="en"):
     line = f"  ✗ {where}: {problem}"
-    return line + (f"\n      likely cause: {diagnosis}" if diagnosis else "")
+    return line + ("\n      " + L.say(language, "likely cause: {diagnosis}", diagnosis=diagnosis) if diagnosis else "")
 
 
 def _builtin_exception(name):
@@ -353,48 +368,53 @@ def _builtin_exception(name):
     return isinstance(value, type) and issubclass(value, BaseException)
 
 
-def error_kind(error):
+def error_kind(error, language="en"):
     """What a hidden case's error may say: the exception's type if it is one of Python's own, never
     its message nor a class name the learner chose (either could carry the hidden inputs)."""
     name = error.split(":", 1)[0].strip()
-    return f"raised {name}" if name.isidentifier() and _builtin_exception(name) else "raised an exception"
+    return (L.say(language, "raised {error}", error=name) if name.isidentifier() and _builtin_exception(name)
+            else L.say(language, "raised an exception"))
 
 
-def hidden_problem(problem):
+def hidden_problem(problem, language="en"):
     """What a hidden case's wrong answer may say: the kind of difference, never numbers (they would
-    reveal torch's answer, or inputs the learner's code chose to echo)."""
+    reveal torch's answer, or inputs the learner's code chose to echo). `problem`: the English one."""
     named = re.match(r"(\w+) (has shape|is )", problem)
     name = named.group(1) if named else "result"
+    name = L.say(language, name) if name == "result" else name
     if named and named.group(2) == "has shape":
-        return f"{name} has the wrong shape"
+        return L.say(language, "{name} has the wrong shape", name=name)
     if re.search(r"\b(nan|inf)\b", problem):
-        return f"{name} has nan or inf where torch's answer differs"
+        return L.say(language, "{name} has nan or inf where torch's answer differs", name=name)
     if problem.startswith("expected "):
-        return "the result is not what was asked for (" + problem.split(",")[0].split(" got")[0] + ")"
-    return f"{name} has wrong values"
+        what = problem.split(",")[0].split(" got")[0]
+        what = L.say(language, "expected a tuple of {n} gradients", n=what.split()[4]) if \
+            what.startswith("expected a tuple of ") else L.say(language, what)
+        return L.say(language, "the result is not what was asked for ({what})", what=what)
+    return L.say(language, "{name} has wrong values", name=name)
 
 
-def _group(entries):
+def _group(entries, language="en"):
     """Feedback lines with one line per distinct problem: [(where, problem, diagnosis)] → lines."""
     groups = {}
     for where, problem, diagnosis in entries:
         groups.setdefault((problem, diagnosis), []).append(where)
     lines = []
     for (problem, diagnosis), wheres in groups.items():
-        where = "; ".join(wheres[:3]) + (f"; … ({len(wheres)} cases)" if len(wheres) > 3 else "")
-        lines.append(_feedback_line(where, problem, diagnosis))
+        where = "; ".join(wheres[:3]) + (L.say(language, "; … ({n} cases)", n=len(wheres)) if len(wheres) > 3 else "")
+        lines.append(_feedback_line(where, problem, diagnosis, language))
     return lines
 
 
-def _hidden_where(numbers):
+def _hidden_where(numbers, language="en"):
     if len(numbers) == 1:
-        return f"hidden case {numbers[0]}"
+        return L.say(language, "hidden case {n}", n=numbers[0])
     ranges, start = [], numbers[0]
     for prev, cur in zip(numbers, numbers[1:] + [None]):
         if cur != prev + 1:
             ranges.append(f"{start}" if start == prev else f"{start}–{prev}")
             start = cur
-    return f"hidden cases {', '.join(ranges)}"
+    return L.say(language, "hidden cases {ranges}", ranges=", ".join(ranges))
 
 
 def _stop_text(stopped, hidden_started):
@@ -405,7 +425,9 @@ def _stop_text(stopped, hidden_started):
     return safe_line(stopped)
 
 
-def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
+def grade_part(assignment, index, code, cases, *, timeout, memory_mb, language="en"):
+    """One graded part's result, its feedback in `language` ("en" or "zh")."""
+    say = functools.partial(L.say, language)
     part = assignment.parts[index]
     public, hidden, expected = cases.get(assignment, index)
     all_cases = public + hidden
@@ -413,17 +435,17 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
     # public case's message (shown in full) can hold a hidden input
     run = run_part(code, part.function, all_cases, timeout=timeout, memory_mb=memory_mb, public=len(public))
     isolation = safe_line(getattr(run, "isolation", "") or "")
-    cell_errors = [safe_line(e) for e in run.cell_errors]
+    cell_errors = [safe_line(L.sandbox_text(language, e)) for e in run.cell_errors]
     # once every public case has run, the learner's code may be holding a hidden case's inputs
     hidden_started = any(i >= len(public) for i in run.outcomes) or all(i in run.outcomes for i in range(len(public)))
-    stopped = _stop_text(run.stopped, hidden_started) if run.stopped else ""
-    errors_block = (["  errors in your cells (fix these first: they may explain the failures below):"]
+    stopped = L.stopped_text(language, _stop_text(run.stopped, hidden_started)) if run.stopped else ""
+    errors_block = ([say("  errors in your cells (fix these first: they may explain the failures below):")]
                     + [f"    ! {e}" for e in cell_errors]) if cell_errors else []
     if not run.found:
-        why = stopped or (cell_errors[-1] if cell_errors else f"no function called {part.function}")
-        msg = f"{part.function}: not graded: {why}"
+        why = stopped or (cell_errors[-1] if cell_errors else say("no function called {name}", name=part.function))
+        msg = say("{name}: not graded: {why}", name=part.function, why=why)
         if "NotImplementedError" in "".join(run.cell_errors):
-            msg = f"{part.function}: not implemented yet"
+            msg = say("{name}: not implemented yet", name=part.function)
         if len(cell_errors) > 1 or (cell_errors and why != cell_errors[-1]):
             msg = "\n".join([msg, *errors_block])
         return PartResult(part.function, 0.0, part.points, msg, stuck="time limit" in run.stopped, isolation=isolation)
@@ -432,76 +454,106 @@ def grade_part(assignment, index, code, cases, *, timeout, memory_mb):
         is_public = i < len(public)
         outcome = run.outcomes.get(i)
         if outcome is None:
-            problem = f"no answer ({stopped or 'the run ended before this case'})"
+            problem = say("no answer ({why})", why=stopped or say("the run ended before this case"))
             diagnosis = ""
         elif outcome.error:
-            problem, diagnosis = (f"raised {safe_line(outcome.error)}" if is_public else error_kind(outcome.error)), ""
+            problem = (say("raised {error}", error=safe_line(L.sandbox_text(language, outcome.error))) if is_public
+                       else error_kind(outcome.error, language))
+            diagnosis = ""
         else:
             answer = (tuple(outcome.arrays) if outcome.is_tuple
                       else (outcome.arrays[0] if len(outcome.arrays) == 1 else None))
             if answer is None:
-                problem, diagnosis = "returned nothing readable", ""
+                problem, diagnosis = say("returned nothing readable"), ""
             else:
-                verdict = compare(part, case, answer, expected[i])
+                # the hidden cases' problem is read from the English text (hidden_problem), then said in `language`
+                verdict = compare(part, case, answer, expected[i], lang=language if is_public else "en")
                 if verdict.passed:
                     passed[0 if is_public else 1] += 1
                     continue
-                problem = verdict.problem if is_public else hidden_problem(verdict.problem)
-                diagnosis = verdict.diagnosis
+                problem = verdict.problem if is_public else hidden_problem(verdict.problem, language)
+                diagnosis = say(verdict.diagnosis) if verdict.diagnosis else ""
         if is_public:
-            public_entries.append((safe_line(case.label), safe_line(problem), safe_line(diagnosis)))
+            public_entries.append((safe_line(L.label(language, case.label)), safe_line(problem), safe_line(diagnosis)))
         else:
             hidden_entries.append((i - len(public) + 1, safe_line(problem), safe_line(diagnosis)))
     errors = [o.error for o in run.outcomes.values() if o.error]
     if len(errors) == len(all_cases) and all(e.startswith("NotImplementedError") for e in errors):
         return PartResult(part.function, 0.0, part.points,
-                          f"{part.function}: not implemented yet → 0/{part.points:g} points", isolation=isolation)
+                          say("{name}: not implemented yet → 0/{points:g} points", name=part.function,
+                              points=part.points), isolation=isolation)
     # The smaller of the two pass rates: public answers learned by heart earn nothing (the hidden
     # cases are unknown to the learner), and a mistake only a public tricky case reveals still costs.
     score = part.points * min(passed[0] / len(public), passed[1] / len(hidden))
-    head = (f"{part.function}: {sum(passed)}/{len(all_cases)} cases passed ({passed[0]}/{len(public)} public, "
-            f"{passed[1]}/{len(hidden)} hidden) → {score:.2f}/{part.points:g} points")
+    head = say("{name}: {passed}/{total} cases passed ({public_passed}/{public} public, {hidden_passed}/{hidden} "
+               "hidden) → {score:.2f}/{points:g} points", name=part.function, passed=sum(passed), total=len(all_cases),
+               public_passed=passed[0], public=len(public), hidden_passed=passed[1], hidden=len(hidden), score=score,
+               points=part.points)
     if stopped:
-        head += f"\n  the run {stopped}"
-    public_lines = _group(public_entries)
+        head += "\n  " + say("the run {stopped}", stopped=stopped)
+    public_lines = _group(public_entries, language)
     by_problem = {}
     for number, problem, diagnosis in hidden_entries:
         by_problem.setdefault((problem, diagnosis), []).append(number)
-    hidden_lines = [_feedback_line(_hidden_where(numbers), problem, diagnosis)
+    hidden_lines = [_feedback_line(_hidden_where(numbers, language), problem, diagnosis, language)
                     for (problem, diagnosis), numbers in by_problem.items()]
-    shown = public_lines[:12] + ([f"  … and {len(public_lines) - 12} more"] if len(public_lines) > 12 else [])
-    hidden_shown = hidden_lines[:12] + ([f"  … and {len(hidden_lines) - 12} more hidden"] if len(hidden_lines) > 12 else [])
+    shown = public_lines[:12] + ([say("  … and {n} more", n=len(public_lines) - 12)] if len(public_lines) > 12 else [])
+    hidden_shown = hidden_lines[:12] + ([say("  … and {n} more hidden", n=len(hidden_lines) - 12)]
+                                        if len(hidden_lines) > 12 else [])
     return PartResult(part.function, score, part.points, "\n".join([head, *errors_block, *shown, *hidden_shown]),
                       hidden_output="\n".join(hidden_shown), isolation=isolation)
 
 
 @dataclasses.dataclass
 class Submission:
-    """A submission read once: its path (as given), how it is shown, its notebook (slimmed) or why none."""
+    """A submission read once: its path (as given), how it is shown, its notebook (slimmed) or why none,
+    and the language of its feedback (its own, see `submission_language`)."""
 
     path: object
     shown: str
     notebook: dict | None = None
     problem: str = ""
     assignment: str = ""
+    language: str = "en"  # of the feedback
+    edition: str = "en"  # of the notebook: which exercise it is compared with
 
 
-def read_submission(path):
-    """Read a submitted file once (capped, never opened again), parse it and identify its assignment."""
+def submission_language(nb):
+    """A submitted notebook's language: its metadata's (metadata.lossedu.language, written by
+    tools/translate.py); without one, Chinese if it still has the Chinese edition's language cell
+    (`lossedu.set_language("zh")`, a metadata-stripping tool keeps the cells); else English."""
+    language = L.notebook_language(nb)
+    if language != "en":
+        return language
+    meta = nb.get("metadata", {}).get("lossedu", {})
+    if not meta.get("language") and any(
+            c.get("cell_type") == "code" and re.search(r"""set_language\(\s*["']zh""", nbio.source(c))
+            for c in nb["cells"]):
+        return "zh"
+    return language
+
+
+def read_submission(path, language=None):
+    """Read a submitted file once (capped, never opened again), parse it and identify its assignment.
+    language: the feedback's, forced by the teacher; None: the submission's own."""
     sub = Submission(path, display_path(path))
     try:
         sub.notebook = nbio.slim(nbio.loads(nbio.read_bytes(path)))
+        sub.edition = submission_language(sub.notebook)
+        sub.language = L.normal(language) if language else sub.edition
         sub.assignment = identify(sub.notebook)
     except ValueError as exc:
-        sub.problem = str(exc)
+        sub.problem = L.say(sub.language, str(exc))
     except Exception as exc:  # noqa: BLE001 - one odd file must not stop the batch
-        sub.problem = f"this notebook could not be read ({type(exc).__name__}: {safe_line(exc)}); please tell your teacher"
+        sub.problem = L.say(sub.language, "this notebook could not be read ({error}); please tell your teacher",
+                            error=f"{type(exc).__name__}: {safe_line(exc)}")
     return sub
 
 
-def grade_notebook(path, cases, *, timeout=20.0, memory_mb=2048, only=None):
-    """Grade one submitted notebook; never raises for a bad submission (the Result says what was wrong)."""
-    return grade_submission(read_submission(path), cases, timeout=timeout, memory_mb=memory_mb, only=only)
+def grade_notebook(path, cases, *, timeout=20.0, memory_mb=2048, only=None, language=None):
+    """Grade one submitted notebook; never raises for a bad submission (the Result says what was wrong).
+    language: of the feedback ("en", "zh"); None: the submission's own."""
+    return grade_submission(read_submission(path, language), cases, timeout=timeout, memory_mb=memory_mb, only=only)
 
 
 def grade_submission(sub, cases, *, timeout=20.0, memory_mb=2048, only=None, sid=""):
@@ -509,37 +561,50 @@ def grade_submission(sub, cases, *, timeout=20.0, memory_mb=2048, only=None, sid
 
     only: the one assignment accepted (as on Gradescope, where each assignment has its own autograder).
     """
-    result = Result(submission=sub.shown, student_id=safe_line(sid))
+    result = Result(submission=sub.shown, student_id=safe_line(sid), language=sub.language)
     try:
         _grade(sub, result, cases, timeout=timeout, memory_mb=memory_mb, only=only)
     except Exception as exc:  # noqa: BLE001 - one odd submission must not stop the batch
         result.parts = []
-        result.messages.append(f"this notebook could not be graded ({type(exc).__name__}: {safe_line(exc)}); "
-                               f"please tell your teacher")
+        result.messages.append(L.say(sub.language, "this notebook could not be graded ({error}); please tell your "
+                                     "teacher", error=f"{type(exc).__name__}: {safe_line(exc)}"))
     return result
 
 
 def _grade(sub, result, cases, *, timeout, memory_mb, only):
+    say = functools.partial(L.say, sub.language)
     if sub.problem:
         result.messages.append(sub.problem)
         return
     name = sub.assignment
     if only is not None and name != only:
-        result.messages.append(f"this notebook is assignment {name}, but this grader grades {only}: "
-                               f"submit the {only} notebook")
+        result.messages.append(say("this notebook is assignment {name}, but this grader grades {only}: "
+                                   "submit the {only} notebook", name=name, only=only))
         return
     assignment = get_assignment(name)
+    if sub.edition != "en" and not has_exercise(name, sub.edition):
+        # never grade a Chinese notebook against the English exercise's locked cells (every markdown cell
+        # would count as changed): say what is missing instead
+        result.assignment = name
+        result.messages.append(say("not graded: this is the Chinese edition of assignment {name}, whose Chinese "
+                                   "exercise ({path}) does not exist yet, so the grader has no original to compare "
+                                   "it with; please tell your teacher", name=name,
+                                   path=f"exercises/{sub.edition}/{name}.ipynb"))
+        return
     result.assignment = name
     result.seed, result.secret_id = cases.seed_for(name), cases.secret_id
-    code, notes = cells_to_run(sub.notebook, _exercise(name))
+    exercise = _exercise(name) if sub.edition == "en" else _exercise(name, sub.edition)
+    code, notes = cells_to_run(sub.notebook, exercise, sub.language)
     result.messages += notes
     for index, part in enumerate(assignment.parts):
         if result.parts and result.parts[-1].stuck:  # don't spend the time limit again on every part
             result.parts.append(PartResult(part.function, 0.0, part.points,
-                                           f"{part.function}: not graded: your cells did not finish (see above)",
+                                           say("{name}: not graded: your cells did not finish (see above)",
+                                               name=part.function),
                                            stuck=True, isolation=result.parts[-1].isolation))
             continue
-        result.parts.append(grade_part(assignment, index, code, cases, timeout=timeout, memory_mb=memory_mb))
+        result.parts.append(grade_part(assignment, index, code, cases, timeout=timeout, memory_mb=memory_mb,
+                                       language=sub.language))
 
 
 # ----------------------------------------------------------------------------- memory
@@ -571,8 +636,11 @@ def default_memory_mb(jobs=1, limit_mb=None):
     return int(max(256, min(2048, (limit - GRADER_MB) // max(1, jobs))))
 
 
-def grade_many(paths, *, jobs=1, timeout=20.0, memory_mb=None, seed=None, secret=None, only=None, roster=None):
+def grade_many(paths, *, jobs=1, timeout=20.0, memory_mb=None, seed=None, secret=None, only=None, roster=None,
+               language=None):
     """Grade submissions, `jobs` at a time; one Result per path, in order.
+
+    language: of every submission's feedback ("en", "zh"); None (the default): each submission's own.
 
     seed: every assignment's hidden cases from this seed; else from `secret` (a Secret or bytes;
     default `load_secret()`). roster: {file name: student id} (else ids come from file names).
@@ -582,7 +650,7 @@ def grade_many(paths, *, jobs=1, timeout=20.0, memory_mb=None, seed=None, secret
     else:
         cases = Cases(secret=secret if secret is not None else load_secret())
     memory_mb = default_memory_mb(jobs) if memory_mb is None else memory_mb
-    subs = [read_submission(p) for p in paths]  # each file read once, here
+    subs = [read_submission(p, language) for p in paths]  # each file read once, here
     # torch's answers first, once for the whole run (threads below only wait on sandboxes)
     for name in {s.assignment for s in subs} - {""}:
         a = get_assignment(name)

@@ -117,13 +117,16 @@ def slim(nb):
     return {"cells": cells, "metadata": {"lossedu": dict(nb.get("metadata", {}).get("lossedu", {}))}}
 
 
-def too_big(text):
-    """'' if the grader agrees to parse this cell's code, else why not (a sentence for the learner)."""
+def too_big(text, language="en"):
+    """'' if the grader agrees to parse this cell's code, else why not (a sentence for the learner, in `language`)."""
+    from .lang import say
+
     if len(text) > MAX_CELL_CHARS:
-        return f"it has {len(text)} characters (the grader reads at most {MAX_CELL_CHARS} per cell)"
+        return say(language, "it has {n} characters (the grader reads at most {most} per cell)", n=len(text),
+                   most=MAX_CELL_CHARS)
     lines = text.count("\n") + 1
     if lines > MAX_CELL_LINES:
-        return f"it has {lines} lines (the grader reads at most {MAX_CELL_LINES} per cell)"
+        return say(language, "it has {n} lines (the grader reads at most {most} per cell)", n=lines, most=MAX_CELL_LINES)
     return ""
 
 

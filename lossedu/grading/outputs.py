@@ -121,6 +121,13 @@ def read_roster(path):
 
 
 # ----------------------------------------------------------------------------- terminal
+def _say(result, text, **fields):
+    """A fixed text of the outputs in the result's language (its submission's, see grade.Result.language)."""
+    from .lang import say
+
+    return say(getattr(result, "language", "en"), text, **fields)
+
+
 def report(result, out=None):
     """Print the teacher's report of one result (escaped: nothing a submission wrote can reach the
     terminal raw) to `out` (default: standard output)."""
@@ -129,7 +136,7 @@ def report(result, out=None):
     print(safe_text(f"== {result.submission}{who}: {result.assignment or '?'} {result.score:g}/{result.max_score:g}"),
           file=out)
     for message in result.messages:
-        print(safe_text(f"  note: {message}"), file=out)
+        print(safe_text("  " + _say(result, "note: {message}", message=message)), file=out)
     for part in result.parts:
         print(safe_text(part.full_output), file=out)
 
@@ -176,11 +183,14 @@ def _fence(text):
 def feedback_markdown(result):
     """One submission's feedback as Markdown: score, notes, then each graded function's feedback.
     Every text that came from the submission sits inside a code block (never rendered as HTML)."""
-    title = f"{result.assignment or 'not graded'}: {result.score:g} / {result.max_score:g} points"
-    lines = [f"# {safe_line(title)}", "", f"Submission: `{safe_line(Path(result.submission).name).replace('`', chr(39))}`", ""]
+    title = _say(result, "{assignment}: {score:g} / {max_score:g} points",
+                 assignment=result.assignment or _say(result, "not graded"), score=result.score,
+                 max_score=result.max_score)
+    name = safe_line(Path(result.submission).name).replace('`', chr(39))
+    lines = [f"# {safe_line(title)}", "", _say(result, "Submission: `{name}`", name=name), ""]
     blocks = []
     if result.messages:
-        blocks.append(("Notes", "\n".join(f"- {m}" for m in result.messages)))
+        blocks.append((_say(result, "Notes"), "\n".join(f"- {m}" for m in result.messages)))
     for part in result.parts:
         blocks.append((f"{part.name}: {part.score:.2f} / {part.max_score:g}", part.full_output))
     for heading, body in blocks:

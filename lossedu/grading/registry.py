@@ -128,11 +128,14 @@ def solution_path(name):
     return (folder or SOLUTIONS) / f"{name}.ipynb"
 
 
-def exercise_path(name):
+def exercise_path(name, language="en"):
     """Where assignment `name`'s exercise notebook (what learners get, and the grader's copy of its
-    locked cells) is."""
-    folder = _EXTRA.get(name, (None, None, None))[2]
-    return (folder or EXERCISES) / f"{name}.ipynb"
+    locked cells) is; language "zh": the Chinese edition's, `zh/` beside it (exercises/zh/, or the
+    shipped lossedu._exercises/zh/, or the `zh` folder in a registered assignment's exercises folder)."""
+    folder = _EXTRA.get(name, (None, None, None))[2] or EXERCISES
+    if language and language != "en":
+        folder = folder / language
+    return folder / f"{name}.ipynb"
 
 
 class _Names:

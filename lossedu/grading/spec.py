@@ -217,19 +217,25 @@ class Verdict:
     diagnosis: str = ""
 
 
-def _as_arrays(value, count):
-    """The learner's answer as a tuple of `count` float64 arrays, or a str saying why it can't be."""
+def _say(lang, text, **fields):
+    from .lang import say
+
+    return say(lang, text, **fields)
+
+
+def _as_arrays(value, count, lang="en"):
+    """The learner's answer as a tuple of `count` float64 arrays, or a str (in `lang`) saying why it can't be."""
     values = value if count > 1 else (value,)
     if count > 1 and (not isinstance(value, (tuple, list)) or len(value) != count):
-        return f"expected a tuple of {count} gradients, got {type(value).__name__}"
+        return _say(lang, "expected a tuple of {n} gradients, got {type}", n=count, type=type(value).__name__)
     out = []
     for v in values:
         try:
             a = np.asarray(v)
         except Exception as exc:  # noqa: BLE001 - anything a learner returns
-            return f"could not read the result as an array ({exc})"
+            return _say(lang, "could not read the result as an array ({error})", error=exc)
         if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
-            return f"expected numbers, got an array of dtype {a.dtype}"
+            return _say(lang, "expected numbers, got an array of dtype {dtype}", dtype=a.dtype)
         out.append(a.astype(np.float64))
     return tuple(out)
 
@@ -239,31 +245,32 @@ def _close(got, want):
                for g, w in zip(got, want))
 
 
-def compare(part, case, answer, expected=None):
-    """Judge `answer` (what the learner's function returned for `case`) against torch's."""
+def compare(part, case, answer, expected=None, lang="en"):
+    """Judge `answer` (what the learner's function returned for `case`) against torch's; the problem said
+    in `lang` ("en", "zh"; the diagnosis is a `Mistake.message`, in English: translate it with lang.say)."""
     expected = part.expected(case.args) if expected is None else expected
     want = expected if isinstance(expected, tuple) else (expected,)
     want = tuple(np.asarray(w, dtype=np.float64) for w in want)
-    got = _as_arrays(answer, len(want))
+    got = _as_arrays(answer, len(want), lang)
     if isinstance(got, str):
         return Verdict(False, got)
     if _close(got, want):
         return Verdict(True)
-    problem = describe_difference(got, want, part)
+    problem = describe_difference(got, want, part, lang)
     return Verdict(False, problem, diagnose(part, case, got, want))
 
 
-def describe_difference(got, want, part):
+def describe_difference(got, want, part, lang="en"):
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # inf − inf where both are infinite
-        return _describe_difference(got, want, part)
+        return _describe_difference(got, want, part, lang)
 
 
-def _describe_difference(got, want, part):
-    names = part.gradient_names if part.is_backward and len(want) > 1 else ("result",)
+def _describe_difference(got, want, part, lang="en"):
+    names = part.gradient_names if part.is_backward and len(want) > 1 else (_say(lang, "result"),)
     for name, g, w in zip(names, got, want):
         if g.shape != w.shape:
-            what = "a scalar" if w.shape == () else f"shape {w.shape}"
-            return f"{name} has shape {g.shape}, expected {what}"
+            what = _say(lang, "a scalar") if w.shape == () else _say(lang, "shape {shape}", shape=w.shape)
+            return _say(lang, "{name} has shape {shape}, expected {what}", name=name, shape=g.shape, what=what)
         bad = ~np.isclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True)
         if not bad.any():
             continue
@@ -271,22 +278,24 @@ def _describe_difference(got, want, part):
         odd = bad & ~(np.isfinite(g) & np.isfinite(w))
         if odd.any():
             where = tuple(int(i) for i in np.argwhere(odd)[0])
-            return f"{name} is {g[where]} at index {where}, expected {w[where]}" if where else \
-                f"{name} is {g[where]}, expected {w[where]}"
+            return (_say(lang, "{name} is {got} at index {where}, expected {want}", name=name, got=g[where], where=where,
+                         want=w[where]) if where else
+                    _say(lang, "{name} is {got}, expected {want}", name=name, got=g[where], want=w[where]))
         err = np.where(bad, np.abs(g - w), 0.0)
         where = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape)) if err.ndim else ()
-        at = f" at index {where}" if where else ""
-        return (f"{name} is off by up to {err[where]:.3g}{_relative(err[where], w[where])}{at}: "
-                f"got {g[where]:.6g}, expected {w[where]:.6g}")
-    return "differs from torch"
+        at = _say(lang, " at index {where}", where=where) if where else ""
+        return _say(lang, "{name} is off by up to {err:.3g}{relative}{at}: got {got:.6g}, expected {want:.6g}",
+                    name=name, err=err[where], relative=_relative(err[where], w[where], lang), at=at, got=g[where],
+                    want=w[where])
+    return _say(lang, "differs from torch")
 
 
-def _relative(err, want):
+def _relative(err, want, lang="en"):
     """' (relative r)' where a relative error means something; '' (the error is absolute) where the
     expected value is 0 or next to it, which would make any error look astronomically large."""
     if abs(want) <= MEANINGLESS_RELATIVE_BELOW:
-        return " (absolute error)"
-    return f" (relative {err / abs(want):.2g})"
+        return _say(lang, " (absolute error)")
+    return _say(lang, " (relative {r:.2g})", r=err / abs(want))
 
 
 #: below this |expected value| a relative error says nothing (1e-3 off from 1e-15 is "relative 1e12")
