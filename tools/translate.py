@@ -70,7 +70,8 @@ def translation_path(english):
 
 
 def read_translation(path):
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    # every scalar as text: a hash of digits only ("698781824822") or like "12e4…" must not become a number
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise Drift(f"{path}: a translation file is a mapping with a list `cells`")
     return data
@@ -207,7 +208,7 @@ def stamp(english_path, indices):
     tpath = translation_path(english_path)
     text = tpath.read_text(encoding="utf-8")
     data = read_translation(tpath)
-    entries = list(re.finditer(r"^- hash: (\w+)$", text, re.M))  # entry i is the i-th "- hash:" line
+    entries = list(re.finditer(r"^- hash: ['\"]?(\w+)['\"]?$", text, re.M))  # entry i is the i-th "- hash:" line
     if len(entries) != len(data["cells"]):
         raise Drift(f"{tpath}: write each entry as `- hash: ...` on its own line")
     for i in sorted(indices, reverse=True):  # from the end, so earlier offsets stay valid
