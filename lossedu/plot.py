@@ -97,8 +97,8 @@ def _loss_gradient_figure(curves, x, *, xlabel, loss_label, gradient_label, at=N
             v, g = curve(np.array([float(at)]))
             ax_loss.plot([at], v, "o", color=line.get_color())
             ax_grad.plot([at], g, "o", color=line.get_color())
-    ax_loss.set(xlabel=tr(xlabel), ylabel=tr(loss_label), title=tr("loss"))
-    ax_grad.set(xlabel=tr(xlabel), ylabel=tr(gradient_label), title=tr("gradient"))
+    ax_loss.set(xlabel=_shown(xlabel), ylabel=_shown(loss_label), title=tr("loss"))
+    ax_grad.set(xlabel=_shown(xlabel), ylabel=_shown(gradient_label), title=tr("gradient"))
     for ax in (ax_loss, ax_grad):
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         ax.grid(alpha=0.3)
@@ -108,6 +108,11 @@ def _loss_gradient_figure(curves, x, *, xlabel, loss_label, gradient_label, at=N
     if title:
         fig.suptitle(title)
     return fig, ax_loss, ax_grad
+
+
+def _shown(text):
+    """A text a caller passed (or a default): in the course's language if the catalogue has it."""
+    return tr(text) if isinstance(text, str) else text
 
 
 def plot_losses_and_gradients(curves, d=None, *, title=None, figsize=(10, 4)):
@@ -1206,7 +1211,7 @@ def plot_field(field, points=None, *, extent=(-2.0, 2.0, -2.0, 2.0), grid=81, ar
     gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
     values = np.asarray(field(np.stack([gx.ravel(), gy.ravel()], axis=1))[0]).reshape(gx.shape)
     image = ax.pcolormesh(gx, gy, values, shading="auto", cmap="viridis", vmin=vmin, vmax=vmax)
-    fig.colorbar(image, ax=ax, label=tr(label))
+    fig.colorbar(image, ax=ax, label=_shown(label))
     if arrows:
         ax_, ay_ = np.meshgrid(np.linspace(x0, x1, arrows), np.linspace(y0, y1, arrows))
         grads = np.asarray(field(np.stack([ax_.ravel(), ay_.ravel()], axis=1))[1])
@@ -1320,7 +1325,7 @@ def _curves_widget(plot, view, sizes):
                 if fig.legends:
                     fig.legends[0].get_texts()[i].set_text(label)
             for ax in (ax_loss, ax_grad):
-                ax.set_xlabel(tr(options["xlabel"]))
+                ax.set_xlabel(_shown(options["xlabel"]))
                 shown = ax.get_ylim()
                 ax.relim()
                 ax.autoscale_view(scaley=ax not in fixed)

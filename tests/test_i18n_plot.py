@@ -260,6 +260,17 @@ def test_each_lessons_widget_is_drawn_in_chinese(chinese, name):
     assert _no_catalogued_english(shown) == []
 
 
+def test_the_lessons_tables_have_chinese_headers(chinese):
+    from lossedu.lessons import contrastive, dense
+
+    table = contrastive.markdown_table([{"loss": "cross_entropy", "convention": "torch", "value": 0.5}],
+                                       ["loss", "convention", "value"]).data
+    assert table.splitlines()[0] == "| 损失 | 约定 | 取值 |" and "| cross_entropy | torch | 0.5 |" in table
+    assert dense.markdown_table([("mean", {"value": 1.0})], ["value"]).data.splitlines()[0] == "| | 取值 |"
+    with i18n.language_set("en"):
+        assert contrastive.markdown_table([{"value": 0.5}], ["value"]).data == "| value |\n|---|\n| 0.5 |"
+
+
 def test_the_lessons_static_figures_are_drawn_in_chinese(chinese):
     from lossedu.lessons import choosing, margins, sparse
 

@@ -194,6 +194,20 @@ PLOT: dict[str, str] = {
     "multi-class hinge": "多类 hinge",
     "pos": "正",
     "neg {k}": "负 {k}",
+    # ---- the lessons' Markdown tables: column headers the notebooks pass (markdown_table translates them)
+    "convention": "约定",
+    "reduces": "归约方式",
+    "forecaster": "预测者",
+    "reliability": "可靠性",
+    "resolution": "分辨力",
+    "uncertainty": "不确定性",
+    "quantile argument": "分位数参数",
+    "unreduced shape": "未归约的形状",
+    "value ('mean')": "取值（'mean'）",
+    "members M": "成员数 M",
+    "denominator": "分母",
+    "default τ": "默认 τ",
+    "relevance": "相关性",
     # ---- lossedu.train
     "training": "训练中",
     # ---- widget controls: the description of a slider is its keyword (`lossedu.plot.interactive`);

@@ -191,8 +191,9 @@ def markdown_table(rows, columns, digits=6):
             return f"{float(value):.{digits}g}"  # a 0-d array too: the package's losses return those
         return tr(str(value))
 
-    lines = ["| " + " | ".join(tr(c) for c in columns) + " |", "|" + "---|" * len(columns)]  # headers: in the
-    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]  # course's language
+    lines = ["| " + " | ".join(tr(c) if isinstance(c, str) else c for c in columns) + " |",  # headers: in the
+             "|" + "---|" * len(columns)]  # course's language
+    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
     return Markdown("\n".join(lines))
 
 

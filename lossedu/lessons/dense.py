@@ -314,8 +314,12 @@ def markdown_table(rows, columns, *, digits=4, fmt=None):
     """A Markdown table: one row per (label, {column: number}), numbers rounded to `digits` decimals
     (or formatted by the format spec `fmt`, e.g. ".2e" for numbers of very different sizes)."""
     spec = fmt or f".{digits}f"
-    head = "| | " + " | ".join(tr(c) for c in columns) + " |\n|---|" + "---:|" * len(columns) + "\n"
-    body = "".join(f"| {tr(label)} | " + " | ".join(f"{values[c]:{spec}}" for c in columns) + " |\n"
+
+    def shown(text):  # headers and row labels in the course's language
+        return tr(text) if isinstance(text, str) else text
+
+    head = "| | " + " | ".join(str(shown(c)) for c in columns) + " |\n|---|" + "---:|" * len(columns) + "\n"
+    body = "".join(f"| {shown(label)} | " + " | ".join(f"{values[c]:{spec}}" for c in columns) + " |\n"
                    for label, values in rows)
     return Markdown(head + body)
 
