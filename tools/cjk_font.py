@@ -17,8 +17,8 @@ So after a translation adds a string, or a catalogue a text, with a new characte
 tests/test_i18n_plot.py fails until then and says how).
 
 The source, maintainers' machines only (never at run time): the OFL font Noto Sans CJK SC Regular, e.g.
-from the PyPI wheel of `mplfonts` (`pip download mplfonts --no-deps -d /tmp/x`, then unzip it; the font is
-`mplfonts/fonts/NotoSansCJKsc-Regular.otf`). The subset is renamed (the OFL's Reserved Font Names may not
+from the PyPI wheel of `mplfonts` (85 MB: `pip download mplfonts --no-deps -d /tmp/x`, then unzip it; the font
+is `mplfonts/fonts/NotoSansCJKsc-Regular.otf`; `--check` prints the whole command). The subset is renamed (the OFL's Reserved Font Names may not
 name a modified version) and ships with the licence, `lossedu/i18n/fonts/OFL.txt`. The build is
 reproducible: the same characters and source give the same bytes.
 """
@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FONT = ROOT / "lossedu" / "i18n" / "fonts" / "lossedu-sans-sc.otf"
 FAMILY = "lossedu Sans SC"
 POSTSCRIPT = "losseduSansSC-Regular"
-REBUILD = ("pip download mplfonts --no-deps -d /tmp/mplfonts && unzip -o -q /tmp/mplfonts/mplfonts-*.whl -d /tmp/mplfonts"
+REBUILD = (".venv/bin/pip download mplfonts --no-deps -d /tmp/mplfonts"
+           " && .venv/bin/python -m zipfile -e /tmp/mplfonts/mplfonts-*.whl /tmp/mplfonts"
            " && .venv/bin/python tools/cjk_font.py --source /tmp/mplfonts/mplfonts/fonts/NotoSansCJKsc-Regular.otf")
 
 
