@@ -434,3 +434,25 @@ def test_english_grading_is_unchanged_by_the_catalogue():
     for text in say_templates():
         if not fields(text):
             assert L.say("en", text) == text
+
+
+def test_what_the_sandbox_reports_is_said_in_chinese(course, tmp_path, monkeypatch):
+    root, paths = course
+    monkeypatch.setattr(registry, "EXERCISES", root / "exercises")
+    nb = json.loads(paths["zh_solution"].read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if src.startswith("def l1_loss("):  # a refused open() in a case, and a cell that fails at its top level
+            cell["source"] = src.replace("    terms = np.abs(input - target)",
+                                         '    open("/etc/passwd")\n    terms = np.abs(input - target)', 1)
+            cell["source"] += "\nundefined_helper(1)\n"
+    path = tmp_path / "zh_sandbox.ipynb"
+    path.write_text(dumps(nb), encoding="utf-8")
+    result = grader.grade_notebook(path, grader.Cases(SEED), timeout=60)
+    part = next(p for p in result.parts if p.name == "l1_loss")
+    assert part.score == 0
+    assert "引发了 PermissionError: 评分程序不允许你的代码打开文件 ('/etc/passwd')（单元格 'l1_loss' 第" in part.output, \
+        part.output
+    assert "你的单元格中有错误" in part.output
+    assert re.search(r"! 单元格 'l1_loss', 第 \d+ 行: NameError: name 'undefined_helper' is not defined", part.output)
+    assert "✗ 隐藏用例 1–" in part.output and ": 引发了 PermissionError" in part.output

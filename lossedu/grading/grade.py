@@ -10,6 +10,11 @@ fraction of cases passed.
 The hidden cases come from a seed derived from the course secret and the assignment's name
 (course_secret.py), so the same notebook always gets the same marks; outputs record the seed and
 the secret's id. Everything written out is escaped (outputs.py).
+
+The feedback is in each submission's own language (lang.py): a notebook of the Chinese edition
+(metadata `lossedu.language = "zh"`) is compared with the Chinese exercise (exercises/zh/) and gets
+Chinese feedback, the same marks as the English notebook with the same code; `language=` (the CLI's
+`--language`) forces the feedback's language, never the exercise it is compared with.
 """
 
 from __future__ import annotations

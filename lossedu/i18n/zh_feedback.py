@@ -164,9 +164,9 @@ FEEDBACK: dict[str, str] = {
     'its code':
         '它的代码',
     ' (in {cell}, line {n})':
-        '（在{cell}第 {n} 行）',
+        '（在{cell} 第 {n} 行）',
     ' ({cell}, line {n})':
-        '（{cell}第 {n} 行）',
+        '（{cell} 第 {n} 行）',
     'stopped after the {seconds} s time limit (an endless loop, or far too slow?)':
         '在 {seconds} 秒的时间限制后被停止（死循环，还是太慢了？）',
     'stopped after the {seconds} s time limit in the top-level code of {where} (an endless loop, or far too slow? Only definitions need to run at the top level)':
