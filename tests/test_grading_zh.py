@@ -456,3 +456,38 @@ def test_what_the_sandbox_reports_is_said_in_chinese(course, tmp_path, monkeypat
     assert "你的单元格中有错误" in part.output
     assert re.search(r"! 单元格 'l1_loss', 第 \d+ 行: NameError: name 'undefined_helper' is not defined", part.output)
     assert "✗ 隐藏用例 1–" in part.output and ": 引发了 PermissionError" in part.output
+
+
+def test_the_cli_writes_chinese_feedback_or_what_language_says(course, tmp_path, monkeypatch, capsys):
+    from lossedu import cli
+
+    root, paths = course
+    monkeypatch.setattr(registry, "EXERCISES", root / "exercises")
+    for language in (None, "en"):
+        out = tmp_path / (language or "own")
+        argv = ["grade", str(paths["zh_buggy"]), "--seed", str(SEED), "--timeout", "60", "--feedback-dir", str(out),
+                "--results-json", str(out / "results.json"), "--csv", str(out / "grades.csv")]
+        assert cli.main(argv + (["--language", language] if language else [])) == 0
+        printed = capsys.readouterr().out
+        results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        feedback = (out / "zh_buggy.md").read_text(encoding="utf-8")
+        if language is None:
+            assert "可能的原因：差了 2 倍" in printed and "个用例通过" in printed
+            assert feedback.startswith(f"# {NAME}：14 / 16 分")
+            assert any(t["name"] == "mse_loss_backward：隐藏用例" for t in results["tests"])
+        else:
+            assert "likely cause: off by a factor of 2" in printed and "个用例" not in printed
+            assert feedback.startswith(f"# {NAME}: 14 / 16 points")
+        assert results["score"] == 14
+
+
+def test_a_chinese_notebook_whose_metadata_was_stripped_is_still_graded_in_chinese(course, tmp_path, monkeypatch):
+    root, paths = course
+    monkeypatch.setattr(registry, "EXERCISES", root / "exercises")
+    nb = json.loads(paths["zh_solution"].read_text(encoding="utf-8"))
+    nb["metadata"].pop("lossedu")  # identified by its cells, its language by the Chinese edition's language cell
+    path = tmp_path / "stripped.ipynb"
+    path.write_text(dumps(nb), encoding="utf-8")
+    result = grader.grade_notebook(path, grader.Cases(SEED), timeout=60)
+    assert (result.assignment, result.language, result.messages) == (NAME, "zh", [])
+    assert result.score == result.max_score == 16
