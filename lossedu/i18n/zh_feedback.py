@@ -752,8 +752,6 @@ PHRASES: dict[str, str] = {
         '在一行中恰好为 0',
     'exactly 0':
         '恰好为 0',
-    'exactly there':
-        '在那里恰好为',
     'in places':
         '在若干处',
     'one sample':
@@ -836,8 +834,6 @@ PHRASES: dict[str, str] = {
         '填充的目标',
     'with junk after each length':
         '每个长度之后有无用数据',
-    'for some':
-        '对部分样本',
     'concatenated 1-D targets':
         '拼接的 1 维目标',
     'concatenated targets':
@@ -929,7 +925,7 @@ PHRASES: dict[str, str] = {
     'macro with a zero class weight and a weighted present class':
         'macro，某类权重为零，另有一个加权的出现类别',
     'the edges swapped':
-        '边界交换',
+        '边界情况，两组框互换',
     'the edges':
         '边界情况',
     'identical':
@@ -992,10 +988,6 @@ PHRASES: dict[str, str] = {
         '某个类别的权重列为零',
     'F.normalize keeps it zero':
         'F.normalize 使它保持为零',
-    'with that class':
-        '与该类别',
-    'with every class':
-        '与每个类别',
     'classes no sample has':
         '没有任何样本属于的类别',
     'their columns still in the softmax':
@@ -1222,6 +1214,18 @@ PHRASES: dict[str, str] = {
         "'micro'，且",
     'not 1 − P_t':
         '而不是 1 − P_t',
+    "'mean' with an empty target in the batch":
+        "批中有空目标时的 'mean'",
+    'in places with margin 0':
+        '出现在若干处，边际为 0',
+    'z = 0 exactly there':
+        '那里 z 恰好为 0',
+    'T_b < T for some':
+        '部分样本 T_b < T',
+    'cos = 0 with that class':
+        '与该类别的 cos = 0',
+    'cos = 0 with every class':
+        '与每个类别的 cos = 0',
 }
 
 SANDBOX: dict[str, str] = {
