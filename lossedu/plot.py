@@ -38,6 +38,10 @@ passed in as a widget keeps its own `continuous_update` until an update takes lo
 Code can move a control (`ui.controls["beta"].value = 2.0`): the figure is updated at once and
 `ui.figure` (always the live figure) shows the new state. A static render of the notebook
 (nbconvert, nbval, GitHub) shows the widget's starting figure: its output carries a PNG of it.
+
+Language: every text these figures and controls show goes through `lossedu.i18n.tr` (English is the key;
+`lossedu.set_language("zh")` draws them in Chinese, from `lossedu/i18n/zh_plot.py`, with the course's own
+subset font). A control's keyword stays what the code passes; only its description is translated.
 """
 from __future__ import annotations
 
