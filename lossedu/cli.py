@@ -66,6 +66,8 @@ student ids (CSV column student_id):
     w.add_argument("exercise", help="its number or name, e.g. 01 or 01_regression")
     w.add_argument("--folder", help="where the copy goes (default: work/ in the course folder)")
     w.add_argument("--force", action="store_true", help="start over from the exercise: your copy is replaced")
+    w.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="zh: the Chinese exercise (exercises/zh/), copied to work/zh/ (中文版练习)")
 
     a = sub.add_parser("assign", help="generate exercises/ from solutions/")
     a.add_argument("--check", action="store_true", help="only check that exercises/ is up to date")
@@ -75,7 +77,7 @@ student ids (CSV column student_id):
         from .grading import work
 
         try:
-            copy = work.start(args.exercise, folder=args.folder or work.WORK, force=args.force)
+            copy = work.start(args.exercise, folder=args.folder or work.WORK, force=args.force, lang=args.lang)
         except (ValueError, FileExistsError) as exc:
             print(f"lossedu work: {exc}", file=sys.stderr)
             return 1

@@ -49,3 +49,16 @@ def test_the_lossedu_work_command(tmp_path, capsys):
     assert "holds your work" in capsys.readouterr().err
     assert main(["work", "nope", "--folder", str(tmp_path)]) == 1
     assert "the exercises are: 01_regression" in capsys.readouterr().err
+
+
+def test_the_chinese_exercise_goes_to_work_zh_and_keeps_its_own_copy(tmp_path, capsys):
+    from lossedu.cli import main
+
+    english = work.start("12", folder=tmp_path)
+    assert main(["work", "12", "--lang", "zh", "--folder", str(tmp_path)]) == 0
+    chinese = tmp_path / "zh" / "12_quantiles_and_scoring_rules.ipynb"
+    assert str(chinese) in capsys.readouterr().out
+    assert chinese.read_bytes() == (ROOT / "exercises" / "zh" / chinese.name).read_bytes() != english.read_bytes()
+    assert '"language": "zh"' in chinese.read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="lang must be one of en, zh"):
+        work.start("12", folder=tmp_path, lang="fr")
