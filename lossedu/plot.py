@@ -170,7 +170,7 @@ def plot_histories(histories, *, styles=None, logy=False, title=None, figsize=(6
 def _run_name(label):
     """A history's label without its "ours"/"torch" tag: the twin runs of one loss share a colour."""
     name = str(label)
-    for tag in ("(ours)", "(torch)", *_CHINESE_TAGS, "ours", "torch"):
+    for tag in ("(ours)", "(yours)", "(torch)", *_CHINESE_TAGS, "ours", "torch"):
         name = name.replace(tag, "")
     return name.strip(" ,:-")
 

@@ -530,3 +530,13 @@ def test_the_loss_gradient_widget_holds_every_size_and_renames_the_legend():
         _same_figure(fig, plot.plot_loss_and_gradient_vs(**view(scale)))
         assert [ax.get_ylim() for ax in fig.axes] == limits
         assert [t.get_text() for t in fig.legends[0].get_texts()] == [f"scale {scale}"]
+
+
+def test_a_learners_run_and_torchs_share_one_colour():
+    # "(yours)" was cut to "(y)" by the "ours" tag: the learner's curve and torch's got different colours
+    from lossedu import plot
+
+    assert plot._run_name("dpo_loss (yours)") == plot._run_name("dpo_loss (torch)") == "dpo_loss"
+    fig = plot.plot_histories({"dpo_loss (yours)": [3.0, 2.0, 1.0], "dpo_loss (torch)": [3.0, 2.0, 1.0]})
+    first, second = fig.axes[0].get_lines()[:2]
+    assert first.get_color() == second.get_color()
