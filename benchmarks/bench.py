@@ -14,8 +14,9 @@ on torch's default number of threads (what a learner's torch uses), timed separa
 interleaved runs. `--smoke` runs tiny sizes once, to check that it works.
 
 The home (`HOMES`) is torch.nn.functional for Part I and, for Part II, the implementation COURSE.md names:
-kornia's and pytorch-metric-learning's own functions, and for torchvision's losses (torchvision does not
-import beside this torch) and CLIP a short transcription of the home's formula into torch, run by autograd.
+kornia's, pytorch-metric-learning's and entmax's own functions; for the homes that do not install beside this
+torch (torchvision, TRL, optax) and CLIP, the tests' transcriptions of their formulas into torch
+(tests/homes.py), run by autograd; notebook 12's (lossedu.lessons.scoring).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import kornia
 import kornia.losses
@@ -38,6 +40,10 @@ import torch.nn.functional as F
 from pytorch_metric_learning import losses as pml
 
 import lossedu.functional as LF
+
+# the homes that cannot be installed beside torch 2.13.0, as the tests transcribe and check them (tests/homes.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import homes  # noqa: E402
 from lossedu.lessons import scoring as scoring_homes  # notebook 12's transcriptions of scikit-learn, properscoring, optax
 
 # Part I: (N, C) for class losses, M for elementwise ones. Part II: (B, K, H, W) images of K classes,
@@ -151,76 +157,11 @@ def make_inputs(name, s, dtype, rng):
 
 
 # ============================================================================= the homes
-def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
-    """torchvision.ops.sigmoid_focal_loss (0.28), its formula in torch."""
-    p = torch.sigmoid(inputs)
-    ce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
-    p_t = p * targets + (1 - p) * (1 - targets)
-    loss = ce * ((1 - p_t) ** gamma)
-    if alpha >= 0:
-        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
-    return _reduce(loss, reduction)
-
-
 def _reduce(loss, reduction):
-    """torchvision's reductions ('mean' of no box is 0)."""
+    """'none', 'sum' or 'mean' ('mean' of nothing is 0, as torchvision's)."""
     if reduction == "mean":
         return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
     return loss.sum() if reduction == "sum" else loss
-
-
-def _torchvision_boxes(boxes1, boxes2):
-    """torchvision/ops/_utils.py's `_loss_inter_union` (the masked intersection, the union) and the
-    enclosing box's corners, as its giou/diou losses compute them."""
-    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
-    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
-    xkis1, ykis1, xkis2, ykis2 = torch.max(x1, x1g), torch.max(y1, y1g), torch.min(x2, x2g), torch.min(y2, y2g)
-    intsctk = torch.zeros_like(x1)
-    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
-    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
-    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
-    enclosing = torch.min(x1, x1g), torch.min(y1, y1g), torch.max(x2, x2g), torch.max(y2, y2g)
-    return intsctk, unionk, enclosing
-
-
-def torchvision_generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
-    """torchvision.ops.generalized_box_iou_loss: 1 − IoU + (area_c − union)/area_c."""
-    intsctk, unionk, (xc1, yc1, xc2, yc2) = _torchvision_boxes(boxes1, boxes2)
-    area_c = (xc2 - xc1) * (yc2 - yc1)
-    miouk = intsctk / (unionk + eps) - ((area_c - unionk) / (area_c + eps))
-    return _reduce(1 - miouk, reduction)
-
-
-def _torchvision_diou_and_iou(boxes1, boxes2, eps=1e-7):
-    """torchvision/ops/diou_loss.py's `_diou_iou_loss`: 1 − IoU + ρ²(centres)/c²(diagonal), and IoU."""
-    intsct, union, (xc1, yc1, xc2, yc2) = _torchvision_boxes(boxes1, boxes2)
-    iou = intsct / (union + eps)
-    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
-    (x1, y1, x2, y2), (x1g, y1g, x2g, y2g) = boxes1.unbind(dim=-1), boxes2.unbind(dim=-1)
-    centers_distance_squared = (((x2 + x1) / 2 - (x1g + x2g) / 2) ** 2) + (((y2 + y1) / 2 - (y1g + y2g) / 2) ** 2)
-    return 1 - iou + (centers_distance_squared / diagonal_distance_squared), iou
-
-
-def torchvision_distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
-    return _reduce(_torchvision_diou_and_iou(boxes1, boxes2, eps)[0], reduction)
-
-
-def torchvision_complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
-    """torchvision.ops.complete_box_iou_loss: DIoU + α·v, α held constant (no_grad); its IoU at the default eps."""
-    diou_loss, iou = _torchvision_diou_and_iou(boxes1, boxes2)
-    (x1, y1, x2, y2), (x1g, y1g, x2g, y2g) = boxes1.unbind(dim=-1), boxes2.unbind(dim=-1)
-    v = (4 / (torch.pi**2)) * torch.pow(torch.atan((x2g - x1g) / (y2g - y1g)) - torch.atan((x2 - x1) / (y2 - y1)), 2)
-    with torch.no_grad():
-        alpha = v / (1 - iou + v + eps)
-    return _reduce(diou_loss + alpha * v, reduction)
-
-
-def clip_reference(image_embeddings, text_embeddings, logit_scale):
-    """The CLIP paper's Figure 3 in torch: normalise the rows, logits = e^t·I·Tᵀ, symmetric cross-entropy."""
-    img, txt = F.normalize(image_embeddings, dim=1), F.normalize(text_embeddings, dim=1)
-    logits = torch.exp(logit_scale) * img @ txt.T
-    target = torch.arange(len(img))
-    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
 
 
 def _kornia(fn):
@@ -256,86 +197,23 @@ def properscoring_crps_ensemble(ensemble, target, reduction="mean"):
     return _reduce(accuracy - 0.5 * spread, reduction)
 
 
-def optax_ranking_softmax_loss(scores, relevance):
-    """optax.losses.ranking_softmax_loss (optax/losses/_ranking.py), its formula in torch: the mean
-    over lists of −Σ y·log_softmax(s), a nan mean of nan-free lists replaced by 0 (`_safe_reduce`)."""
-    per_list = -(relevance.to(scores.dtype) * torch.log_softmax(scores, dim=-1)).sum(-1)
-    mean = per_list.mean()
-    return torch.where(mean.isnan() & ~per_list.isnan().any(), torch.zeros_like(mean), mean)
-
-
-def optax_poly_loss_cross_entropy(input, target, epsilon=1.0):
-    """optax.losses.poly_loss_cross_entropy (optax/losses/_classification.py), its formula in torch:
-    −Σ y·log_softmax(x) + ε·Σ y·(1 − softmax(x)), one value per sample."""
-    one_minus_pt = (target * (1 - torch.softmax(input, dim=-1))).sum(-1)
-    return -(target * torch.log_softmax(input, dim=-1)).sum(-1) + epsilon * one_minus_pt
-
-
-def trl_reward_loss(chosen_rewards, rejected_rewards, margin=None, reduction="mean"):
-    """TRL's RewardTrainer.compute_loss, its formula in torch: −logsigmoid(r_c − r_r [− margin]).mean()."""
-    z = chosen_rewards - rejected_rewards if margin is None else chosen_rewards - rejected_rewards - margin
-    return _reduce(-F.logsigmoid(z), reduction)
-
-
-def trl_dpo_loss(chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, beta=0.1,
-                 label_smoothing=0.0, loss_type="sigmoid", reduction="mean"):
-    """TRL 0.28 DPOTrainer.dpo_loss (trl/trainer/dpo_trainer.py), its formula in torch."""
-    logits = (chosen_logps - rejected_logps) - (ref_chosen_logps - ref_rejected_logps)
-    if loss_type == "sigmoid":
-        losses = -F.logsigmoid(beta * logits) * (1 - label_smoothing) - F.logsigmoid(-beta * logits) * label_smoothing
-    elif loss_type == "hinge":
-        losses = torch.relu(1 - beta * logits)
-    else:
-        losses = (logits - 1 / (2 * beta)) ** 2
-    return _reduce(losses, reduction)
-
-
-def trl_simpo_loss(policy_chosen_logps, policy_rejected_logps, beta=0.1, simpo_gamma=0.5, label_smoothing=0.0,
-                   reduction="mean"):
-    """TRL 0.28 CPOTrainer.cpo_loss, loss_type 'simpo' (trl/trainer/cpo_trainer.py), its formula in torch."""
-    logits = (policy_chosen_logps - policy_rejected_logps) - simpo_gamma / beta
-    losses = -F.logsigmoid(beta * logits) * (1 - label_smoothing) - F.logsigmoid(-beta * logits) * label_smoothing
-    return _reduce(losses, reduction)
-
-
-def trl_orpo_loss(policy_chosen_logps, policy_rejected_logps, beta=0.1, reduction="mean"):
-    """TRL 0.28 ORPOTrainer.odds_ratio_loss (trl/trainer/orpo_trainer.py) in torch, negated (the term minimised)."""
-    log_odds = (policy_chosen_logps - policy_rejected_logps) - (
-        torch.log1p(-torch.exp(policy_chosen_logps)) - torch.log1p(-torch.exp(policy_rejected_logps)))
-    return _reduce(-(beta * F.logsigmoid(log_odds)), reduction)
-
-
-def trl_kto_loss(policy_chosen_logps, policy_rejected_logps, policy_KL_logps, reference_chosen_logps,
-                 reference_rejected_logps, reference_KL_logps, beta=0.1, desirable_weight=1.0,
-                 undesirable_weight=1.0, loss_type="kto", reduction="mean"):
-    """TRL 0.28 KTOTrainer.kto_loss (trl/trainer/kto_trainer.py) in torch, then its nanmean."""
-    kl = (policy_KL_logps - reference_KL_logps).mean().detach().clamp(min=0) if loss_type == "kto" else 0.0
-    chosen = 1 - torch.sigmoid(beta * ((policy_chosen_logps - reference_chosen_logps) - kl))
-    if loss_type == "kto":
-        rejected = 1 - torch.sigmoid(beta * (kl - (policy_rejected_logps - reference_rejected_logps)))
-    else:
-        rejected = torch.sigmoid(beta * (policy_rejected_logps - reference_rejected_logps))
-    losses = torch.cat((desirable_weight * chosen, undesirable_weight * rejected), 0)
-    return losses.nanmean() if reduction == "mean" else _reduce(losses, reduction)
-
-
 KORNIA = f"kornia {kornia.__version__}"
 PML = f"pytorch-metric-learning {pytorch_metric_learning.__version__}"
 TORCHVISION = "torchvision 0.28 (transcribed)"
 TRL = "TRL 0.28 (transcribed)"
 #: name → (the home, in words; the home as a function of our arguments, as torch tensors).
 HOMES = {name: (f"torch {torch.__version__}", getattr(F, name)) for name in LF.TORCH_LOSSES} | {
-    "sigmoid_focal_loss": (TORCHVISION, torchvision_sigmoid_focal_loss),
+    "sigmoid_focal_loss": (TORCHVISION, homes.torchvision_sigmoid_focal_loss),
     "focal_loss": (KORNIA, _kornia(kornia.losses.focal_loss)),
     "dice_loss": (KORNIA, _kornia(kornia.losses.dice_loss)),
     "tversky_loss": (KORNIA, _kornia(kornia.losses.tversky_loss)),
     "lovasz_hinge_loss": (KORNIA, _kornia(kornia.losses.lovasz_hinge_loss)),
     "lovasz_softmax_loss": (KORNIA, _kornia(kornia.losses.lovasz_softmax_loss)),
-    "generalized_box_iou_loss": (TORCHVISION, torchvision_generalized_box_iou_loss),
-    "distance_box_iou_loss": (TORCHVISION, torchvision_distance_box_iou_loss),
-    "complete_box_iou_loss": (TORCHVISION, torchvision_complete_box_iou_loss),
+    "generalized_box_iou_loss": (TORCHVISION, homes.tv_giou),
+    "distance_box_iou_loss": (TORCHVISION, homes.tv_diou),
+    "complete_box_iou_loss": (TORCHVISION, homes.tv_ciou),
     "nt_xent_loss": (PML, _pml(pml.NTXentLoss)),
-    "clip_loss": ("CLIP (transcribed)", clip_reference),
+    "clip_loss": ("CLIP (transcribed)", homes.clip_reference),
     "supcon_loss": (PML, _pml(pml.SupConLoss)),
     "contrastive_loss": (PML, _pml(pml.ContrastiveLoss)),
     "arcface_loss": (PML, _pml_classifier(pml.ArcFaceLoss)),
@@ -347,13 +225,13 @@ HOMES = {name: (f"torch {torch.__version__}", getattr(F, name)) for name in LF.T
     "brier_score": ("scikit-learn 1.9 (transcribed)", scoring_homes.torch_brier),
     "sparsemax": (f"entmax {entmax.__version__}", lambda input, dim=-1: entmax.sparsemax(input, dim=dim)),
     "sparsemax_loss": (f"entmax {entmax.__version__}", lambda input, target: entmax.SparsemaxLoss()(input, target)),
-    "listnet_loss": ("optax (transcribed)", optax_ranking_softmax_loss),
-    "poly1_cross_entropy": ("optax (transcribed)", optax_poly_loss_cross_entropy),
-    "bradley_terry_loss": (TRL, trl_reward_loss),
-    "dpo_loss": (TRL, trl_dpo_loss),
-    "simpo_loss": (TRL, trl_simpo_loss),
-    "orpo_loss": (TRL, trl_orpo_loss),
-    "kto_loss": (TRL, trl_kto_loss),
+    "listnet_loss": ("optax (transcribed)", homes.optax_ranking_softmax_loss),
+    "poly1_cross_entropy": ("optax (transcribed)", homes.optax_poly_loss_cross_entropy),
+    "bradley_terry_loss": (TRL, homes.trl_reward),
+    "dpo_loss": (TRL, homes.trl_dpo),
+    "simpo_loss": (TRL, homes.trl_simpo),
+    "orpo_loss": (TRL, homes.trl_orpo),
+    "kto_loss": (TRL, homes.trl_kto),
 }
 
 

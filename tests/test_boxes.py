@@ -20,6 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 import lossedu
 import lossedu.functional as LF
+from homes import tv_ciou, tv_diou, tv_giou
 from torchref import TOL, assert_close, assert_refused, gradcheck_as_torch
 
 LOSSES = ["generalized_box_iou_loss", "distance_box_iou_loss", "complete_box_iou_loss"]
@@ -27,79 +28,7 @@ REDUCTIONS = ["none", "mean", "sum"]
 DTYPES = [np.float64, np.float32]
 
 
-# ============================================================================= the transcription
-def _upcast_non_float(t):
-    return t if t.dtype in (torch.float32, torch.float64) else t.float()
-
-
-def _loss_inter_union(boxes1, boxes2):
-    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
-    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
-    xkis1, ykis1 = torch.max(x1, x1g), torch.max(y1, y1g)
-    xkis2, ykis2 = torch.min(x2, x2g), torch.min(y2, y2g)
-    intsctk = torch.zeros_like(x1)
-    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
-    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
-    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
-    return intsctk, unionk
-
-
-def _reduce(loss, reduction):
-    if reduction == "none":
-        return loss
-    if reduction == "mean":
-        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
-    if reduction == "sum":
-        return loss.sum()
-    raise ValueError(f"Invalid Value for arg 'reduction': '{reduction}'")
-
-
-def tv_giou(boxes1, boxes2, reduction="none", eps=1e-7):
-    boxes1, boxes2 = _upcast_non_float(boxes1), _upcast_non_float(boxes2)
-    intsctk, unionk = _loss_inter_union(boxes1, boxes2)
-    iouk = intsctk / (unionk + eps)
-    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
-    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
-    xc1, yc1 = torch.min(x1, x1g), torch.min(y1, y1g)
-    xc2, yc2 = torch.max(x2, x2g), torch.max(y2, y2g)
-    area_c = (xc2 - xc1) * (yc2 - yc1)
-    miouk = iouk - ((area_c - unionk) / (area_c + eps))
-    return _reduce(1 - miouk, reduction)
-
-
-def _diou_iou_loss(boxes1, boxes2, eps=1e-7):
-    intsct, union = _loss_inter_union(boxes1, boxes2)
-    iou = intsct / (union + eps)
-    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
-    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
-    xc1, yc1 = torch.min(x1, x1g), torch.min(y1, y1g)
-    xc2, yc2 = torch.max(x2, x2g), torch.max(y2, y2g)
-    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
-    x_p, y_p = (x2 + x1) / 2, (y2 + y1) / 2
-    x_g, y_g = (x1g + x2g) / 2, (y1g + y2g) / 2
-    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
-    return 1 - iou + (centers_distance_squared / diagonal_distance_squared), iou
-
-
-def tv_diou(boxes1, boxes2, reduction="none", eps=1e-7):
-    boxes1, boxes2 = _upcast_non_float(boxes1), _upcast_non_float(boxes2)
-    loss, _ = _diou_iou_loss(boxes1, boxes2, eps)
-    return _reduce(loss, reduction)
-
-
-def tv_ciou(boxes1, boxes2, reduction="none", eps=1e-7):
-    boxes1, boxes2 = _upcast_non_float(boxes1), _upcast_non_float(boxes2)
-    diou_loss, iou = _diou_iou_loss(boxes1, boxes2)  # torchvision passes no eps here
-    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
-    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
-    w_pred, h_pred = x2 - x1, y2 - y1
-    w_gt, h_gt = x2g - x1g, y2g - y1g
-    v = (4 / (torch.pi**2)) * torch.pow((torch.atan(w_gt / h_gt) - torch.atan(w_pred / h_pred)), 2)
-    with torch.no_grad():
-        alpha = v / (1 - iou + v + eps)
-    return _reduce(diou_loss + alpha * v, reduction)
-
-
+# ============================================================================= the home (torchvision transcribed in tests/homes.py)
 HOME = {"generalized_box_iou_loss": tv_giou, "distance_box_iou_loss": tv_diou, "complete_box_iou_loss": tv_ciou}
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import lossedu
 import lossedu.functional as LF
+from homes import torchvision_sigmoid_focal_loss
 from torchref import TOL, assert_close, assert_refused, gradcheck_as_torch, to_torch
 
 kornia_losses = pytest.importorskip("kornia.losses")
@@ -22,24 +23,7 @@ DTYPES = [np.float64, np.float32]
 REDUCTIONS = ["none", "mean", "sum"]
 
 
-# ============================================================================= the homes
-def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
-    """torchvision.ops.sigmoid_focal_loss's formula (torchvision ≥ 0.15: a bad reduction raises), in torch."""
-    p = torch.sigmoid(inputs)
-    ce = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
-    p_t = p * targets + (1 - p) * (1 - targets)
-    loss = ce * ((1 - p_t) ** gamma)
-    if alpha >= 0:
-        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction != "none":
-        raise ValueError(f"Invalid Value for arg 'reduction': '{reduction}'")
-    return loss
-
-
+# ============================================================================= the homes (torchvision's focal loss transcribed in tests/homes.py)
 def kornia_lovasz_hinge_stable(pred, target):
     """kornia's lovasz_hinge_loss with a stable sort: the convention COURSE.md fixes for ties
     (torch's descending sort is stable only for rows of at most 16 elements)."""

@@ -18,68 +18,19 @@ TRL 0.28, differentiated by autograd (read from github.com/huggingface/trl, tag 
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
 import lossedu
 import lossedu.functional as LF
+from homes import trl_dpo, trl_kto, trl_orpo, trl_reward, trl_simpo
 from torchref import assert_close, assert_refused, gradcheck_as_torch
 
 DTYPES = [np.float64, np.float32]
 NAMES = ["bradley_terry_loss", "dpo_loss", "simpo_loss", "orpo_loss", "kto_loss"]
 
 
-# ============================================================================= the homes, transcribed
-def _reduce(losses, reduction):
-    return {"none": lambda x: x, "mean": torch.mean, "sum": torch.sum}[reduction](losses)
-
-
-def trl_reward(chosen_rewards, rejected_rewards, margin=None, reduction="mean"):
-    z = chosen_rewards - rejected_rewards if margin is None else chosen_rewards - rejected_rewards - margin
-    return _reduce(-F.logsigmoid(z), reduction)
-
-
-def trl_dpo(chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, beta=0.1, label_smoothing=0.0,
-            loss_type="sigmoid", reduction="mean"):
-    logits = (chosen_logps - rejected_logps) - (ref_chosen_logps - ref_rejected_logps)
-    if loss_type == "sigmoid":
-        losses = (-F.logsigmoid(beta * logits) * (1 - label_smoothing)
-                  - F.logsigmoid(-beta * logits) * label_smoothing)
-    elif loss_type == "hinge":
-        losses = torch.relu(1 - beta * logits)
-    else:
-        losses = (logits - 1 / (2 * beta)) ** 2
-    return _reduce(losses, reduction)
-
-
-def trl_simpo(policy_chosen_logps, policy_rejected_logps, beta=0.1, simpo_gamma=0.5, label_smoothing=0.0,
-              reduction="mean"):
-    logits = (policy_chosen_logps - policy_rejected_logps) - simpo_gamma / beta
-    losses = -F.logsigmoid(beta * logits) * (1 - label_smoothing) - F.logsigmoid(-beta * logits) * label_smoothing
-    return _reduce(losses, reduction)
-
-
-def trl_orpo(policy_chosen_logps, policy_rejected_logps, beta=0.1, reduction="mean"):
-    log_odds = (policy_chosen_logps - policy_rejected_logps) - (
-        torch.log1p(-torch.exp(policy_chosen_logps)) - torch.log1p(-torch.exp(policy_rejected_logps)))
-    return _reduce(-(beta * F.logsigmoid(log_odds)), reduction)  # TRL returns β·logsigmoid: we negate it
-
-
-def trl_kto(policy_chosen_logps, policy_rejected_logps, policy_KL_logps, reference_chosen_logps,
-            reference_rejected_logps, reference_KL_logps, beta=0.1, desirable_weight=1.0, undesirable_weight=1.0,
-            loss_type="kto", reduction="mean"):
-    if loss_type == "kto":
-        kl = (policy_KL_logps - reference_KL_logps).mean().detach().clamp(min=0)
-        chosen = 1 - torch.sigmoid(beta * ((policy_chosen_logps - reference_chosen_logps) - kl))
-        rejected = 1 - torch.sigmoid(beta * (kl - (policy_rejected_logps - reference_rejected_logps)))
-    else:
-        chosen = 1 - torch.sigmoid(beta * (policy_chosen_logps - reference_chosen_logps))
-        rejected = torch.sigmoid(beta * (policy_rejected_logps - reference_rejected_logps))
-    losses = torch.cat((desirable_weight * chosen, undesirable_weight * rejected), 0)
-    return losses.nanmean() if reduction == "mean" else _reduce(losses, reduction)
-
-
+# ============================================================================= the homes (TRL 0.28 transcribed in tests/homes.py)
 HOMES = {"bradley_terry_loss": trl_reward, "dpo_loss": trl_dpo, "simpo_loss": trl_simpo, "orpo_loss": trl_orpo,
          "kto_loss": trl_kto}
 

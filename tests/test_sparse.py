@@ -17,27 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lossedu.functional as LF
+from homes import optax_poly_loss_cross_entropy, optax_ranking_softmax_loss
 from torchref import TOL, assert_close, assert_refused, gradcheck_as_torch
 
 DTYPES = [np.float64, np.float32]
 
 
-# ============================================================================= the homes
-def optax_ranking_softmax_loss(scores, relevance):
-    """optax ranking_softmax_loss: labels cast to the logits' dtype, −Σ labels·log_softmax over the
-    last axis, then jnp.mean over the lists; `_safe_reduce` turns a nan mean into 0 when the
-    per-list losses hold no nan."""
-    per_list = -(relevance.to(scores.dtype) * torch.log_softmax(scores, dim=-1)).sum(-1)
-    mean = per_list.mean()
-    return torch.where(mean.isnan() & ~per_list.isnan().any(), torch.zeros_like(mean), mean)
-
-
-def optax_poly_loss_cross_entropy(input, target, epsilon=1.0):
-    """optax poly_loss_cross_entropy (axis=-1, where=None): CE + ε·Σ labels·(1 − softmax)."""
-    one_minus_pt = (target * (1 - torch.softmax(input, dim=-1))).sum(-1)
-    return -(target * torch.log_softmax(input, dim=-1)).sum(-1) + epsilon * one_minus_pt
-
-
+# ============================================================================= the homes (optax's transcribed in tests/homes.py)
 HOMES = {
     "sparsemax": lambda input, dim=-1: entmax.sparsemax(input, dim=dim),
     "sparsemax_loss": lambda input, target: entmax.SparsemaxLoss()(input, target),
