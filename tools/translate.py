@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
-import json
 import re
 import sys
 from pathlib import Path
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lossedu.grading.assign import dumps, make_exercise  # noqa: E402
+from lossedu.grading.notebook import load, source  # noqa: E402  (the grader's own readers)
 
 LANG = "zh"
 FOLDERS = ("notebooks", "solutions")  # translated; exercises are made from the translated solutions
@@ -50,18 +50,9 @@ class Drift(Exception):
     """The translation does not fit the English notebook any more (or never did): what, where."""
 
 
-def source(cell):
-    s = cell.get("source", "")
-    return "".join(s) if isinstance(s, list) else s
-
-
 def cell_hash(cell):
     """12 hex digits of SHA-256 over the cell's kind and source: what a translation entry records."""
     return hashlib.sha256(f"{cell['cell_type']}\n{source(cell)}".encode("utf-8")).hexdigest()[:12]
-
-
-def load(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def translation_path(english):
@@ -132,10 +123,9 @@ def language_cell(english):
     cell = {"cell_type": "code", "execution_count": None, "metadata": {"tags": ["language"]}, "outputs": [],
             "source": _lines(LANGUAGE_CELL)}
     if any("nbgrader" in c.get("metadata", {}) for c in english["cells"]):
+        # as the solution's other locked cells: the exercise gets deletable/editable from make_exercise's lock()
         cell["metadata"]["nbgrader"] = {"grade": False, "grade_id": "language", "locked": True,
                                         "schema_version": 3, "solution": False, "task": False}
-        cell["metadata"]["deletable"] = False
-        cell["metadata"]["editable"] = False
     return cell
 
 
