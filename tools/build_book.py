@@ -10,7 +10,7 @@ or asset is fetched at build time. Its pages never execute anything themselves (
 
 What a static page cannot do, and what it shows instead:
   * a widget (`lossedu.plot.interactive`) becomes its starting picture, the PNG its output carries,
-    followed by a line saying that the live version runs in JupyterLab (`LIVE_NOTE`);
+    followed by a line saying that the live version runs in JupyterLab (`live_note`);
   * a widget with no picture (a training progress bar) is left out: it is finished by then;
   * math is typeset by MathJax 2.7 from the jupyter-server-mathjax wheel, copied into the book, so the
     pages need no CDN either.
@@ -53,11 +53,10 @@ IMAGES = ROOT / "docs" / "images"  # the README's pictures, which the landing pa
 WIDGET = "application/vnd.jupyter.widget-view+json"
 CELL_TIMEOUT = 300  # seconds, as `make test` allows a cell under nbval
 
-LIVE_NOTE_LEAD = "Interactive in JupyterLab:"
-LIVE_NOTE_TEXT = (f"{LIVE_NOTE_LEAD} this picture is the widget's starting state. Open the notebook with "
-                  "`make lab` (or Binder) and move its controls to see it redraw.")
-LIVE_NOTE_LEADS = {"en": LIVE_NOTE_LEAD, "zh": "在 JupyterLab 中可交互："}
-LIVE_NOTE_TEXTS = {"en": LIVE_NOTE_TEXT,
+# the line under each widget's picture, per language: its lead (in bold on the page) and its text
+LIVE_NOTE_LEADS = {"en": "Interactive in JupyterLab:", "zh": "在 JupyterLab 中可交互："}
+LIVE_NOTE_TEXTS = {"en": f"{LIVE_NOTE_LEADS['en']} this picture is the widget's starting state. Open the notebook with "
+                         "`make lab` (or Binder) and move its controls to see it redraw.",
                    "zh": f"{LIVE_NOTE_LEADS['zh']}这张图是交互组件的初始画面。用 `make lab-zh`（或 Binder）打开这个 "
                          "notebook，拖动它的控件即可看到图随之重绘。"}
 
@@ -70,9 +69,6 @@ def live_note(lang="en"):
               .replace(f"`{command}`", f"<code>{command}</code>"))
     return nbformat.v4.new_output("display_data", data={"text/html": f'<p class="lossedu-live-note">▶ {markup}</p>',
                                                         "text/plain": text})
-
-
-LIVE_NOTE = live_note("en")
 
 
 # --------------------------------------------------------------------------- what a page shows
@@ -127,28 +123,36 @@ def execute(path, executed_dir):
     return path.name, time.perf_counter() - start
 
 
-def _execute_all(lessons, executed, jobs):
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for name, seconds in pool.map(execute, lessons, [executed] * len(lessons)):
-            print(f"  executed {name} in {seconds:.1f} s", flush=True)
-
-
-def stage(out, jobs, lessons=None):
-    """Fill out/source with what Sphinx reads, executing the lessons `jobs` at a time."""
-    source, executed = out / "source", out / "executed"
-    for folder in (source, executed):
+def _fresh(*folders):
+    """Empty folders (an earlier build's files must not outlive their source)."""
+    for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+
+
+def stage(out):
+    """Fill out/source with what Sphinx reads of the English book (its lessons' pages come from `pages`)."""
+    source = out / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    _fresh(out / "executed")
     shutil.copytree(BOOK, source, ignore=shutil.ignore_patterns("zh"))
-    executed.mkdir(parents=True)
     (source / "notebooks").mkdir()
     shutil.copytree(EXERCISES, source / "exercises", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "zh"))
     shutil.copytree(IMAGES, source / "images")
-    lessons = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if lessons is None else lessons
-    _execute_all(lessons, executed, jobs)
-    for lesson in lessons:
-        page = page_notebook(nbformat.read(executed / lesson.name, as_version=4))
-        nbformat.write(page, source / "notebooks" / lesson.name)
     _mathjax(source)
+
+
+def pages(editions, jobs):
+    """Execute the lessons of every edition, `jobs` at a time in one pool (so neither edition waits for the
+    other's last lesson), and write each one's page: editions is [(lessons, out, lang)]."""
+    runs = [(lesson, out / "executed") for lessons, out, _ in editions for lesson in lessons]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for name, seconds in pool.map(execute, *zip(*runs)):
+            print(f"  executed {name} in {seconds:.1f} s", flush=True)
+    for lessons, out, lang in editions:
+        for lesson in lessons:
+            page = page_notebook(nbformat.read(out / "executed" / lesson.name, as_version=4), lang)
+            nbformat.write(page, out / "source" / "notebooks" / lesson.name)
 
 
 def _mathjax(source):
@@ -202,14 +206,12 @@ def _present_rows(text, source):
     return "\n".join(line for line in text.split("\n") if present(line))
 
 
-def stage_zh(out, jobs):
-    """Fill out/zh/source with the Chinese edition: book/zh's pages, the English configuration with the
-    Chinese title and language, the translated table of contents, the executed Chinese lessons."""
-    source, executed = out / "zh" / "source", out / "zh" / "executed"
-    for folder in (source, executed):
-        shutil.rmtree(folder, ignore_errors=True)
-    source.mkdir(parents=True)
-    executed.mkdir(parents=True)
+def stage_zh(out):
+    """Fill out/zh/source with what Sphinx reads of the Chinese edition: book/zh's pages, the English
+    configuration with the Chinese title and language, the translated table of contents, the Chinese exercises
+    (its lessons' pages come from `pages`)."""
+    source = out / "zh" / "source"
+    _fresh(source, out / "zh" / "executed")
     shutil.copytree(BOOK / "_static", source / "_static")
     shutil.copytree(IMAGES, source / "images")
     config = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
@@ -219,18 +221,17 @@ def stage_zh(out, jobs):
     toc = zh_toc(yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8")))
     (source / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (source / "notebooks").mkdir()
-    (source / "exercises").mkdir()
-    for exercise in sorted((EXERCISES / "zh").glob("[0-9][0-9]_*.ipynb")):
-        shutil.copy(exercise, source / "exercises" / exercise.name)
-    lessons = sorted((NOTEBOOKS / "zh").glob("[0-9][0-9]_*.ipynb"))
-    _execute_all(lessons, executed, jobs)
-    for lesson in lessons:
-        page = page_notebook(nbformat.read(executed / lesson.name, as_version=4), "zh")
-        nbformat.write(page, source / "notebooks" / lesson.name)
+    shutil.copytree(EXERCISES / "zh", source / "exercises", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    _mathjax(source)
+
+
+def zh_landing_pages(out):
+    """book/zh's landing and exercises pages, without the rows of lessons that have no Chinese twin yet (once
+    the lessons' pages are written)."""
+    source = out / "zh" / "source"
     for page in ("intro.md", "exercises.md"):
         (source / page).write_text(_present_rows((BOOK / "zh" / page).read_text(encoding="utf-8"), source),
                                    encoding="utf-8")
-    _mathjax(source)
 
 
 def _sphinx(source, out):
@@ -242,8 +243,11 @@ def _sphinx(source, out):
 
 def build(out, jobs=2):
     start = time.perf_counter()
-    stage(out, jobs)
-    stage_zh(out, jobs)
+    stage(out)
+    stage_zh(out)
+    pages([(sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), out, "en"),
+           (sorted((NOTEBOOKS / "zh").glob("[0-9][0-9]_*.ipynb")), out / "zh", "zh")], jobs)
+    zh_landing_pages(out)
     staged = time.perf_counter()
     _sphinx(out / "source", out)
     _sphinx(out / "zh" / "source", out / "zh")
